@@ -1,0 +1,9 @@
+/*
+ * version.c: the library's version string, set by the build.
+ */
+#include "cairn.h"
+
+const char *cairn_version(void)
+{
+	return CAIRN_VERSION;
+}
