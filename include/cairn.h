@@ -94,6 +94,259 @@ typedef struct {
 
 void cairn_buf_dispose(cairn_buf *buf);
 
+/* ------------------------------------------------------------ repository */
+
+/*
+ * A cairn project is a directory holding `.cairn/` (the store: config,
+ * metadata database, objects). Commands find it by walking up from the
+ * current directory, as git does.
+ */
+typedef struct cairn_repo cairn_repo;
+
+typedef struct {
+	unsigned int version;
+	size_t chunk_min, chunk_avg, chunk_max; /* 0: 16 KiB / 64 KiB / 512 KiB */
+} cairn_init_options;
+#define CAIRN_INIT_OPTIONS_VERSION 1
+#define CAIRN_INIT_OPTIONS_INIT { CAIRN_INIT_OPTIONS_VERSION, 0, 0, 0 }
+
+/**
+ * Create a project in `path` (which must exist).
+ *
+ * @return 0, CAIRN_EEXISTS if `path` already holds one, or an error
+ */
+int cairn_repo_init(cairn_repo **out, const char *path,
+		    const cairn_init_options *opts);
+
+/**
+ * Open the project containing `path`, walking up to the nearest directory
+ * that holds `.cairn/`.
+ *
+ * @return 0, CAIRN_ENOTFOUND if there is none, or an error
+ */
+int cairn_repo_open(cairn_repo **out, const char *path);
+void cairn_repo_free(cairn_repo *repo);
+
+/** The project's top directory (absolute). */
+const char *cairn_repo_workdir(const cairn_repo *repo);
+/** The store directory, `<workdir>/.cairn`. */
+const char *cairn_repo_path(const cairn_repo *repo);
+
+/* -------------------------------------------------------------- data sets */
+
+typedef enum { CAIRN_DATA_FILE = 0, CAIRN_DATA_DIR = 1 } cairn_data_kind;
+
+/** A data set version. Strings are borrowed from whatever handed it out. */
+typedef struct {
+	const char *name;       /* data set name */
+	uint64_t version;       /* 1, 2, 3, ... */
+	cairn_oid oid;          /* whole-file or tree id */
+	cairn_data_kind kind;
+	uint64_t size;          /* bytes (sum over files for a directory) */
+	uint64_t files;         /* 1 for a file */
+	const char *path;       /* where it was added, relative to the workdir */
+	int64_t created_ms;     /* milliseconds since the epoch */
+	const char *created_by; /* OS user */
+	int64_t rows;           /* data rows of a CSV/TSV file, else -1 */
+	const char *columns;    /* JSON [{"name":..,"type":..}], or NULL */
+} cairn_data_version;
+
+typedef int (*cairn_data_version_cb)(const cairn_data_version *v, void *payload);
+
+typedef struct {
+	unsigned int version;
+	const char *name; /* data set name; NULL: the path relative to the workdir */
+	int progress;     /* draw a progress line when stderr is a terminal */
+} cairn_data_add_options;
+#define CAIRN_DATA_ADD_OPTIONS_VERSION 1
+#define CAIRN_DATA_ADD_OPTIONS_INIT { CAIRN_DATA_ADD_OPTIONS_VERSION, NULL, 0 }
+
+typedef struct {
+	const char *path;         /* the data, relative to the workdir */
+	const char *pointer_path; /* the pointer file written, relative */
+	const cairn_data_version *version;
+	int created;              /* 1: a new version; 0: same content as before */
+	uint64_t stored_bytes;    /* new bytes in the store (after dedup) */
+} cairn_data_add_result;
+
+/**
+ * Store a file or directory, write its pointer file `PATH.cairn` and a
+ * `.gitignore` entry beside it, and record a data set version unless the
+ * data set already has one with the same content. `path` is absolute or
+ * relative to the current directory and must lie inside the project.
+ * `cb` (may be NULL) receives the result before this returns.
+ */
+int cairn_data_add(cairn_repo *repo, const char *path,
+		   const cairn_data_add_options *opts,
+		   int (*cb)(const cairn_data_add_result *result, void *payload),
+		   void *payload);
+
+typedef enum {
+	CAIRN_DATA_CLEAN = 0,    /* the data matches its pointer */
+	CAIRN_DATA_MODIFIED,     /* the data differs from its pointer */
+	CAIRN_DATA_MISSING,      /* the data is absent (checkout restores it) */
+	CAIRN_DATA_BAD_POINTER   /* the pointer file cannot be read */
+} cairn_data_state;
+
+typedef struct {
+	const char *pointer_path; /* relative to the workdir */
+	const char *path;         /* the data it names, relative */
+	cairn_data_state state;
+	const char *name;         /* data set name (NULL for a bad pointer) */
+	uint64_t version;
+	uint64_t added, removed, modified; /* files, for a directory */
+	const char *message;      /* why a pointer is bad */
+} cairn_data_status_entry;
+
+/**
+ * Compare the data with its pointer files: every pointer under the project
+ * when npaths is 0, else the ones named (data paths or pointer paths).
+ * Unchanged files are recognised from a stat cache and never re-read.
+ */
+int cairn_data_status(cairn_repo *repo, const char *const *paths,
+		      size_t npaths,
+		      int (*cb)(const cairn_data_status_entry *e, void *payload),
+		      void *payload);
+
+typedef struct {
+	unsigned int version;
+	int force;    /* overwrite local changes */
+	int progress;
+} cairn_data_checkout_options;
+#define CAIRN_DATA_CHECKOUT_OPTIONS_VERSION 1
+#define CAIRN_DATA_CHECKOUT_OPTIONS_INIT { CAIRN_DATA_CHECKOUT_OPTIONS_VERSION, 0, 0 }
+
+typedef struct {
+	const char *path;          /* relative to the workdir */
+	const cairn_data_version *version;
+	int restored;              /* 0: already up to date */
+	uint64_t files_written;
+} cairn_data_checkout_result;
+
+/**
+ * Restore the data named by pointer files (all when npaths is 0). A spec
+ * is a data path or pointer path, optionally followed by "@vN" or "@<id
+ * prefix>" to restore that version (the pointer file is updated).
+ * CAIRN_ECONFLICT, with nothing changed, if local changes would be lost
+ * and opts->force is not set. Every byte is verified before it lands.
+ */
+int cairn_data_checkout(cairn_repo *repo, const char *const *specs,
+			size_t nspecs, const cairn_data_checkout_options *opts,
+			int (*cb)(const cairn_data_checkout_result *r, void *payload),
+			void *payload);
+
+/**
+ * Look a version up by "NAME@vN", "NAME" (the latest), "NAME@<id prefix>",
+ * a data path or pointer path (optionally with "@vN"), or an id prefix.
+ * Free with cairn_data_version_free().
+ */
+int cairn_data_lookup(cairn_data_version **out, cairn_repo *repo,
+		      const char *spec);
+void cairn_data_version_free(cairn_data_version *v);
+
+/** Every version of a data set, oldest first. */
+int cairn_data_log(cairn_repo *repo, const char *name, cairn_data_version_cb cb,
+		   void *payload);
+
+/** The latest version of every data set, by name. */
+int cairn_data_list(cairn_repo *repo, cairn_data_version_cb cb, void *payload);
+
+typedef enum {
+	CAIRN_DIFF_ADDED = 0,
+	CAIRN_DIFF_REMOVED,
+	CAIRN_DIFF_MODIFIED
+} cairn_diff_kind;
+
+typedef struct {
+	cairn_diff_kind kind;
+	const char *path; /* inside the data set ("" for a single file) */
+	uint64_t old_size, new_size;
+} cairn_diff_entry;
+
+/**
+ * Files added, removed and modified between two states of a data set.
+ * `from` and `to` are version specs as for cairn_data_lookup() relative to
+ * `path`'s data set ("v1", "sha256:ab12", ...); NULL `to` means the data
+ * in the working tree, and NULL `from` the version its pointer names.
+ */
+int cairn_data_diff(cairn_repo *repo, const char *path, const char *from,
+		    const char *to,
+		    int (*cb)(const cairn_diff_entry *e, void *payload),
+		    void *payload);
+
+/* --------------------------------------------------------------- remotes */
+
+/** Add a remote: a local or mounted directory (created if missing). */
+int cairn_remote_add(cairn_repo *repo, const char *name, const char *url);
+int cairn_remote_remove(cairn_repo *repo, const char *name);
+int cairn_remote_foreach(cairn_repo *repo,
+			 int (*cb)(const char *name, const char *url, void *payload),
+			 void *payload);
+
+typedef struct {
+	unsigned int version;
+	const char *remote; /* NULL: the only remote, or "origin" */
+	int progress;
+} cairn_transfer_options;
+#define CAIRN_TRANSFER_OPTIONS_VERSION 1
+#define CAIRN_TRANSFER_OPTIONS_INIT { CAIRN_TRANSFER_OPTIONS_VERSION, NULL, 0 }
+
+typedef struct {
+	uint64_t objects, bytes;       /* moved */
+	uint64_t skipped;              /* already on the other side */
+	uint64_t versions;             /* data set versions made known */
+} cairn_transfer_stats;
+
+/**
+ * Push the objects of the named data (specs as for checkout; all data set
+ * versions when nspecs is 0) to a remote, sending only what it lacks.
+ */
+int cairn_data_push(cairn_transfer_stats *stats, cairn_repo *repo,
+		    const char *const *specs, size_t nspecs,
+		    const cairn_transfer_options *opts);
+
+/**
+ * Fetch from a remote the objects the pointer files name (all pointers
+ * when nspecs is 0), fetching only what is missing; data set versions the
+ * remote knows are recorded locally. Does not touch the working tree: run
+ * cairn_data_checkout() after.
+ */
+int cairn_data_pull(cairn_transfer_stats *stats, cairn_repo *repo,
+		    const char *const *specs, size_t nspecs,
+		    const cairn_transfer_options *opts);
+
+/* ---------------------------------------------------------- maintenance */
+
+typedef struct {
+	const cairn_oid *oid;
+	const char *problem;   /* "missing", "corrupt: ..." */
+	const char *referrer;  /* "data set NAME@vN (path/in/set)", or NULL */
+} cairn_fsck_problem;
+
+typedef struct {
+	uint64_t objects, bytes, problems;
+} cairn_fsck_stats;
+
+/**
+ * Verify every object in the store and every reference from the metadata.
+ * Each problem is reported to cb, once per referrer. Returns 0 when the
+ * check ran (stats->problems says whether it passed).
+ */
+int cairn_fsck(cairn_fsck_stats *stats, cairn_repo *repo,
+	       int (*cb)(const cairn_fsck_problem *p, void *payload),
+	       void *payload);
+
+typedef struct {
+	uint64_t objects_total, objects_unreferenced;
+	uint64_t bytes_before, bytes_freed;
+} cairn_gc_stats;
+
+/**
+ * Remove objects that no data set version (nor anything else recorded)
+ * references, and repack the rest into one pack. dry_run only counts.
+ */
+int cairn_gc(cairn_gc_stats *stats, cairn_repo *repo, int dry_run);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,169 @@
-/* placeholder: replaced by the command table */
-#include "cairn.h"
-int main(void)
+/*
+ * main.c: the `cairn` program: global options, the command table, help.
+ *
+ *   cairn [-C DIR] [--version] [--help] COMMAND [ARGS]
+ *
+ * Global options stop at the first non-option (getopt "+"), which names
+ * the command; each command then parses its own options with optind
+ * reset. Every command's help text lives in this table, so `cairn help
+ * COMMAND` and `cairn COMMAND --help` print the same thing.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/banned.h"
+
+const struct cmd commands[] = {
+	{ "init", cmd_init, "create a cairn project in the current directory",
+	  "usage: cairn init [DIR] [--chunk-min N] [--chunk-avg N] [--chunk-max N]\n"
+	  "\n"
+	  "Create .cairn/ (config, metadata database, object store) in DIR or\n"
+	  "the current directory. Chunking sizes (bytes; default 16384, 65536,\n"
+	  "524288) are fixed for the life of the store.\n" },
+	{ "data", cmd_data, "version data sets: add, status, checkout, diff, log, ...",
+	  "usage: cairn data add [--name NAME] PATH...\n"
+	  "   or: cairn data status [--json] [PATH...]\n"
+	  "   or: cairn data checkout [--force] [PATH[@VERSION]...]\n"
+	  "   or: cairn data diff [--json] PATH [V1 [V2]]\n"
+	  "   or: cairn data log [--json] NAME|PATH\n"
+	  "   or: cairn data ls [--json]\n"
+	  "   or: cairn data show [--json] NAME[@VERSION]|PATH\n"
+	  "   or: cairn data push [--remote NAME] [--json] [SPEC...]\n"
+	  "   or: cairn data pull [--remote NAME] [--json] [PATH...]\n"
+	  "\n"
+	  "add       store files or directories; write PATH.cairn (commit it to\n"
+	  "          git) and a .gitignore entry; record a new version of the\n"
+	  "          data set (named after PATH unless --name) if the content\n"
+	  "          changed\n"
+	  "status    what differs from the pointer files\n"
+	  "checkout  restore the data the pointers name, or an older version\n"
+	  "          (PATH@v1); refuses to overwrite local changes without --force\n"
+	  "diff      files added, removed and modified between two versions, or\n"
+	  "          between a version and the working tree\n"
+	  "log       versions of a data set, oldest first\n"
+	  "ls        data sets and their latest versions\n"
+	  "show      one version, with the rows, columns and types of CSV files\n"
+	  "push/pull move the objects of data set versions to or from a remote,\n"
+	  "          only what the other side lacks (see 'cairn remote')\n"
+	  "\n"
+	  "A VERSION is vN, or an id prefix of at least 4 hex digits.\n" },
+	{ "remote", cmd_remote, "manage remotes for push and pull",
+	  "usage: cairn remote add NAME DIR\n"
+	  "   or: cairn remote list [--json]\n"
+	  "   or: cairn remote remove NAME\n"
+	  "\n"
+	  "A remote is a directory (local disk or a mount) holding a copy of the\n"
+	  "objects and the version list; it is created by 'remote add'.\n" },
+	{ "fsck", cmd_fsck, "verify every object in the store",
+	  "usage: cairn fsck [--json]\n"
+	  "\n"
+	  "Read and verify every object; report each missing or damaged one by\n"
+	  "id and by the data set versions that reference it. Exits 1 if any.\n" },
+	{ "gc", cmd_gc, "remove unreferenced objects and repack",
+	  "usage: cairn gc [--dry-run] [--json]\n"
+	  "\n"
+	  "Remove the objects no data set version references, and repack the\n"
+	  "rest into one pack. --dry-run only reports what would go.\n" },
+	{ "help", cmd_help, "show help for cairn or a command",
+	  "usage: cairn help [COMMAND]\n" },
+	{ "version", cmd_version, "print cairn's version", "usage: cairn version\n" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct cmd *cmd_lookup(const char *name)
 {
+	const struct cmd *c;
+
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+	const struct cmd *c;
+
+	fputs("usage: cairn [-C DIR] [--version] [--help] COMMAND [ARGS]\n\n"
+	      "cairn versions the data, runs and models of machine learning.\n\n"
+	      "commands:\n", out);
+	for (c = commands; c->name; c++)
+		fprintf(out, "   %-9s %s\n", c->name, c->summary);
+	fputs("\nSee 'cairn help COMMAND' for one command.\n", out);
+}
+
+int cmd_help(int argc, char **argv, struct cli_ctx *ctx)
+{
+	const struct cmd *c;
+
+	(void)ctx;
+	if (argc < 2) {
+		print_overview(stdout);
+		return 0;
+	}
+	if (!(c = cmd_lookup(argv[1])))
+		return cli_error("'%s' is not a cairn command; see 'cairn help'", argv[1]);
+	fputs(c->usage, stdout);
 	return 0;
+}
+
+int cmd_version(int argc, char **argv, struct cli_ctx *ctx)
+{
+	(void)argc;
+	(void)argv;
+	(void)ctx;
+	printf("cairn version %s\n", cairn_version());
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_ctx ctx = { "." };
+	const struct cmd *c;
+	int opt, i;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'C':
+			ctx.dir = optarg;
+			break;
+		case 'V':
+			return cmd_version(0, NULL, &ctx);
+		case 'h':
+			print_overview(stdout);
+			return 0;
+		default:
+			if (optopt == 'C')
+				cli_usage(NULL, "option '-C' needs a directory");
+			cli_usage(NULL, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (!(c = cmd_lookup(argv[optind])))
+		cli_usage(NULL, "'%s' is not a cairn command", argv[optind]);
+	for (i = optind + 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->usage, stdout);
+			return 0;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	opterr = 1;
+	return c->fn(argc, argv, &ctx);
 }

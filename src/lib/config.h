@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct config;
+struct buf;
 
 /* An empty configuration. */
 struct config *config_new(void);
@@ -48,6 +49,12 @@ int config_set(struct config *cfg, const char *key, const char *value);
 int config_foreach(const struct config *cfg,
 		   int (*cb)(const char *key, const char *value, void *payload),
 		   void *payload);
+
+/*
+ * Append the file form of cfg to out (what config_save() writes):
+ * config_parse() of it gives back the same entries in the same order.
+ */
+void config_format(struct buf *out, const struct config *cfg);
 
 /* Write atomically (temp + fsync + rename). */
 int config_save(const struct config *cfg, const char *path);

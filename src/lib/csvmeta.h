@@ -28,7 +28,8 @@ struct csv_column {
 };
 
 struct csvmeta {
-	uint64_t rows; /* data rows, without the header */
+	uint64_t rows;   /* data rows, without the header */
+	uint64_t ragged; /* data rows not as wide as the header (allowed) */
 	size_t ncolumns;
 	struct csv_column *columns;
 };

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,6 +232,27 @@ int fs_unlink(const char *path)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return cairn_error_set_os("cannot remove '%s'", path);
 	return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP ? rmdir(path) : unlink(path))
+		return cairn_error_set_os("cannot remove '%s'", path);
+	return 0;
+}
+
+int fs_remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : cairn_error_set_os("cannot stat '%s'", path);
+	if (!S_ISDIR(st.st_mode))
+		return fs_unlink(path);
+	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) ? CAIRN_ERROR : 0;
 }
 
 char *path_join(const char *a, const char *b)

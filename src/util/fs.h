@@ -40,6 +40,8 @@ int fs_unlink(const char *path);
  * name (free it). Returns the fd or a negative error.
  */
 int fs_mkstemp(char **path_out, const char *dir, const char *prefix);
+/* Remove a file or a directory with everything in it (no symlink is followed). */
+int fs_remove_tree(const char *path);
 /* Join two path components with exactly one '/'. */
 char *path_join(const char *a, const char *b);
 /* Make path absolute and lexically clean ("." and ".." resolved). */

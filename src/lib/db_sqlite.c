@@ -1,0 +1,511 @@
+/*
+ * db_sqlite.c: the SQLite backend of the metadata store (db.h).
+ *
+ * The database is .cairn/cairn.db in WAL mode (readers never block the
+ * writer), synchronous=NORMAL (WAL makes that crash-safe: a power cut can
+ * lose the last commits, never corrupt the file), foreign keys on, and a
+ * busy timeout so two cairn processes wait for each other instead of
+ * failing.
+ *
+ * Migrations: migrations[i] brings the schema from version i to i + 1.
+ * They only ever get appended; an old cairn refuses a database whose
+ * user_version is newer than it knows.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "lib/db.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/hash.h"
+#include "util/banned.h"
+
+struct db {
+	sqlite3 *h;
+	sqlite3_stmt *stat_get, *stat_put;
+	int in_tx;
+};
+
+static const char *const migrations[] = {
+	/* 0 -> 1: data sets and the stat cache */
+	"CREATE TABLE datasets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE dataset_versions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  dataset_id INTEGER NOT NULL REFERENCES datasets(id),"
+	"  version INTEGER NOT NULL,"
+	"  oid TEXT NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  files INTEGER NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  created_by TEXT,"
+	"  rows INTEGER,"
+	"  columns TEXT,"
+	"  UNIQUE (dataset_id, version));"
+	"CREATE INDEX dataset_versions_oid ON dataset_versions(oid);"
+	"CREATE TABLE stat_cache ("
+	"  path TEXT PRIMARY KEY,"
+	"  dev INTEGER, ino INTEGER, size INTEGER,"
+	"  mtime_ns INTEGER, ctime_ns INTEGER, mode INTEGER,"
+	"  oid BLOB NOT NULL, recorded_ns INTEGER NOT NULL) WITHOUT ROWID;",
+};
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+static int db_error(struct db *db, const char *what)
+{
+	return cairn_error_set(CAIRN_ERRCLASS_DB, "%s: %s", what,
+			       sqlite3_errmsg(db->h));
+}
+
+static int exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int err = cairn_error_set(CAIRN_ERRCLASS_DB, "database error: %s",
+					  msg ? msg : sqlite3_errmsg(db->h));
+		sqlite3_free(msg);
+		return err;
+	}
+	return 0;
+}
+
+int db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, "cannot read the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(struct db *db)
+{
+	int v = db_schema_version(db), err;
+
+	if (v < 0)
+		return v;
+	if ((size_t)v > NMIGRATIONS)
+		return cairn_error_setc(CAIRN_ENOTSUPP, CAIRN_ERRCLASS_DB,
+					"the store was written by a newer cairn (schema %d, "
+					"this cairn knows %zu)", v, NMIGRATIONS);
+	for (; (size_t)v < NMIGRATIONS; v++) {
+		char pragma[64];
+
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if ((err = db_begin(db)) < 0)
+			return err;
+		if ((err = exec(db, migrations[v])) < 0 ||
+		    (err = exec(db, pragma)) < 0) {
+			db_rollback(db);
+			return err;
+		}
+		if ((err = db_commit(db)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+int db_open(struct db **out, const char *path)
+{
+	struct db *db = xcalloc(1, sizeof(*db));
+	int err;
+
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		err = cairn_error_set(CAIRN_ERRCLASS_DB, "cannot open database '%s': %s",
+				      path, db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	if ((err = exec(db, "PRAGMA journal_mode = WAL;"
+			    "PRAGMA synchronous = NORMAL;"
+			    "PRAGMA foreign_keys = ON;")) < 0 ||
+	    (err = migrate(db)) < 0)
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	db_free(db);
+	return err;
+}
+
+void db_free(struct db *db)
+{
+	if (!db)
+		return;
+	sqlite3_finalize(db->stat_get);
+	sqlite3_finalize(db->stat_put);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int db_begin(struct db *db)
+{
+	int err = exec(db, "BEGIN IMMEDIATE");
+
+	if (!err)
+		db->in_tx = 1;
+	return err;
+}
+
+int db_commit(struct db *db)
+{
+	int err = exec(db, "COMMIT");
+
+	if (!err)
+		db->in_tx = 0;
+	return err;
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->in_tx)
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->in_tx = 0;
+}
+
+/* ------------------------------------------------------ data sets */
+
+#define VERSION_COLUMNS                                                      \
+	"d.name, v.version, v.oid, v.kind, v.size, v.files, v.path, "        \
+	"v.created_ms, v.created_by, v.rows, v.columns "                     \
+	"FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id "
+
+static char *column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+/* Fill v from a row; strings borrowed from the row unless own. */
+static void row_to_version(cairn_data_version *v, sqlite3_stmt *st, int own)
+{
+	const char *oid = (const char *)sqlite3_column_text(st, 2);
+
+	memset(v, 0, sizeof(*v));
+	v->name = own ? column_dup(st, 0) : (const char *)sqlite3_column_text(st, 0);
+	v->version = (uint64_t)sqlite3_column_int64(st, 1);
+	if (!oid || cairn_oid_parse(&v->oid, oid) < 0)
+		memset(&v->oid, 0, sizeof(v->oid));
+	v->kind = sqlite3_column_int(st, 3) ? CAIRN_DATA_DIR : CAIRN_DATA_FILE;
+	v->size = (uint64_t)sqlite3_column_int64(st, 4);
+	v->files = (uint64_t)sqlite3_column_int64(st, 5);
+	v->path = own ? column_dup(st, 6) : (const char *)sqlite3_column_text(st, 6);
+	v->created_ms = sqlite3_column_int64(st, 7);
+	v->created_by = own ? column_dup(st, 8)
+			    : (const char *)sqlite3_column_text(st, 8);
+	v->rows = sqlite3_column_type(st, 9) == SQLITE_NULL
+			  ? -1 : sqlite3_column_int64(st, 9);
+	v->columns = own ? column_dup(st, 10)
+			 : (const char *)sqlite3_column_text(st, 10);
+}
+
+void db_version_clear(cairn_data_version *v)
+{
+	free((char *)v->name);
+	free((char *)v->path);
+	free((char *)v->created_by);
+	free((char *)v->columns);
+	memset(v, 0, sizeof(*v));
+}
+
+void db_version_copy(cairn_data_version *dst, const cairn_data_version *src)
+{
+	*dst = *src;
+	dst->name = src->name ? xstrdup(src->name) : NULL;
+	dst->path = src->path ? xstrdup(src->path) : NULL;
+	dst->created_by = src->created_by ? xstrdup(src->created_by) : NULL;
+	dst->columns = src->columns ? xstrdup(src->columns) : NULL;
+}
+
+static int query_one(cairn_data_version *out, struct db *db, sqlite3_stmt *st,
+		     const char *what)
+{
+	int rc = sqlite3_step(st), err;
+
+	if (rc == SQLITE_ROW) {
+		row_to_version(out, st, 1);
+		err = 0;
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			db_version_clear(out);
+			err = cairn_error_setc(CAIRN_EAMBIGUOUS, CAIRN_ERRCLASS_DATA,
+					       "%s is ambiguous", what);
+		}
+	} else if (rc == SQLITE_DONE) {
+		err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_DATA,
+				       "%s not found", what);
+	} else {
+		err = db_error(db, "cannot read data set versions");
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int prepare(sqlite3_stmt **st, struct db *db, const char *sql)
+{
+	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK)
+		return db_error(db, "database error");
+	return 0;
+}
+
+int db_version_get(cairn_data_version *out, struct db *db, const char *name,
+		   uint64_t version)
+{
+	sqlite3_stmt *st;
+	char what[512];
+	int err;
+
+	if (version)
+		err = prepare(&st, db, "SELECT " VERSION_COLUMNS
+			      "WHERE d.name = ?1 AND v.version = ?2");
+	else
+		err = prepare(&st, db, "SELECT " VERSION_COLUMNS
+			      "WHERE d.name = ?1 ORDER BY v.version DESC LIMIT 1");
+	if (err < 0)
+		return err;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (version)
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
+	if (version)
+		snprintf(what, sizeof(what), "data set version '%s@v%llu'", name,
+			 (unsigned long long)version);
+	else
+		snprintf(what, sizeof(what), "data set '%s'", name);
+	return query_one(out, db, st, what);
+}
+
+int db_version_find_oid(cairn_data_version *out, struct db *db,
+			const char *name, const cairn_oid *oid)
+{
+	char hex[CAIRN_OID_STRLEN + 1];
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = prepare(&st, db, "SELECT " VERSION_COLUMNS
+			   "WHERE d.name = ?1 AND v.oid = ?2 "
+			   "ORDER BY v.version LIMIT 1")) < 0)
+		return err;
+	cairn_oid_fmt(hex, oid);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+	return query_one(out, db, st, "data set version");
+}
+
+int db_version_find_prefix(cairn_data_version *out, struct db *db,
+			   const char *name, const char *hex_prefix)
+{
+	char pattern[80], what[600];
+	sqlite3_stmt *st;
+	size_t i, n = strlen(hex_prefix);
+	int err;
+
+	if (n < 4 || n > 64)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"'%s' is not an id prefix (4 to 64 hex digits)",
+					hex_prefix);
+	for (i = 0; i < n; i++)
+		if (!strchr("0123456789abcdef", hex_prefix[i]) || !hex_prefix[i])
+			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+						"'%s' is not a lower-case hex id prefix",
+						hex_prefix);
+	snprintf(pattern, sizeof(pattern), "sha256:%s*", hex_prefix);
+	/* One row per distinct content: the earliest version holding it. */
+	err = prepare(&st, db, "SELECT " VERSION_COLUMNS
+		      "WHERE v.oid GLOB ?1 AND (?2 IS NULL OR d.name = ?2) "
+		      "AND v.version = (SELECT MIN(w.version) FROM dataset_versions w "
+		      "WHERE w.dataset_id = v.dataset_id AND w.oid = v.oid)");
+	if (err < 0)
+		return err;
+	sqlite3_bind_text(st, 1, pattern, -1, SQLITE_STATIC);
+	if (name)
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	snprintf(what, sizeof(what), "version with id '%s'", hex_prefix);
+	return query_one(out, db, st, what);
+}
+
+static int64_t dataset_id(struct db *db, const char *name, int64_t now_ms)
+{
+	sqlite3_stmt *st;
+	int64_t id = -1;
+
+	if (prepare(&st, db, "INSERT INTO datasets(name, created_ms) VALUES (?1, ?2) "
+		    "ON CONFLICT(name) DO NOTHING") < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_ms);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		db_error(db, "cannot record the data set");
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (prepare(&st, db, "SELECT id FROM datasets WHERE name = ?1") < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+static int insert_row(struct db *db, int64_t set, const cairn_data_version *v)
+{
+	char hex[CAIRN_OID_STRLEN + 1];
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = prepare(&st, db, "INSERT INTO dataset_versions(dataset_id, version, "
+			   "oid, kind, size, files, path, created_ms, created_by, rows, "
+			   "columns) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
+			   "ON CONFLICT DO NOTHING")) < 0)
+		return err;
+	cairn_oid_fmt(hex, &v->oid);
+	sqlite3_bind_int64(st, 1, set);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)v->version);
+	sqlite3_bind_text(st, 3, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, v->kind == CAIRN_DATA_DIR);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)v->size);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)v->files);
+	sqlite3_bind_text(st, 7, v->path ? v->path : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, v->created_ms);
+	sqlite3_bind_text(st, 9, v->created_by, -1, SQLITE_STATIC);
+	if (v->rows >= 0)
+		sqlite3_bind_int64(st, 10, v->rows);
+	sqlite3_bind_text(st, 11, v->columns, -1, SQLITE_STATIC);
+	err = sqlite3_step(st) == SQLITE_DONE ? 0
+					      : db_error(db, "cannot record the version");
+	sqlite3_finalize(st);
+	return err;
+}
+
+int db_version_insert(struct db *db, cairn_data_version *v)
+{
+	sqlite3_stmt *st;
+	int64_t set = dataset_id(db, v->name, v->created_ms);
+	int err;
+
+	if (set < 0)
+		return CAIRN_ERROR;
+	if ((err = prepare(&st, db, "SELECT COALESCE(MAX(version), 0) + 1 FROM "
+			   "dataset_versions WHERE dataset_id = ?1")) < 0)
+		return err;
+	sqlite3_bind_int64(st, 1, set);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_error(db, "cannot number the version");
+	}
+	v->version = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return insert_row(db, set, v);
+}
+
+int db_version_import(struct db *db, const cairn_data_version *v)
+{
+	int64_t set = dataset_id(db, v->name, v->created_ms);
+
+	if (set < 0)
+		return CAIRN_ERROR;
+	return insert_row(db, set, v);
+}
+
+int db_version_foreach(struct db *db, const char *name, int latest_only,
+		       cairn_data_version_cb cb, void *payload)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if ((ret = prepare(&st, db, "SELECT " VERSION_COLUMNS
+			   "WHERE (?1 IS NULL OR d.name = ?1) AND (?2 = 0 OR "
+			   "v.version = (SELECT MAX(w.version) FROM dataset_versions w "
+			   "WHERE w.dataset_id = v.dataset_id)) "
+			   "ORDER BY d.name, v.version")) < 0)
+		return ret;
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, latest_only);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cairn_data_version v;
+
+		row_to_version(&v, st, 0);
+		if ((ret = cb(&v, payload)) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = db_error(db, "cannot list data set versions");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ------------------------------------------------------ stat cache */
+
+int db_stat_get(struct db_stat *out, struct db *db, const char *path)
+{
+	int rc;
+
+	if (!db->stat_get &&
+	    prepare(&db->stat_get, db, "SELECT dev, ino, size, mtime_ns, ctime_ns, "
+		    "mode, oid, recorded_ns FROM stat_cache WHERE path = ?1") < 0)
+		return CAIRN_ERROR;
+	sqlite3_reset(db->stat_get);
+	sqlite3_bind_text(db->stat_get, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(db->stat_get);
+	if (rc == SQLITE_ROW &&
+	    sqlite3_column_bytes(db->stat_get, 6) == (int)sizeof(out->oid.id)) {
+		out->dev = (uint64_t)sqlite3_column_int64(db->stat_get, 0);
+		out->ino = (uint64_t)sqlite3_column_int64(db->stat_get, 1);
+		out->size = (uint64_t)sqlite3_column_int64(db->stat_get, 2);
+		out->mtime_ns = sqlite3_column_int64(db->stat_get, 3);
+		out->ctime_ns = sqlite3_column_int64(db->stat_get, 4);
+		out->mode = (uint32_t)sqlite3_column_int64(db->stat_get, 5);
+		memcpy(out->oid.id, sqlite3_column_blob(db->stat_get, 6),
+		       sizeof(out->oid.id));
+		out->recorded_ns = sqlite3_column_int64(db->stat_get, 7);
+		sqlite3_reset(db->stat_get);
+		return 1;
+	}
+	sqlite3_reset(db->stat_get);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(db, "cannot read the stat cache");
+	return 0;
+}
+
+int db_stat_put(struct db *db, const char *path, const struct db_stat *s)
+{
+	sqlite3_stmt *st;
+
+	if (!db->stat_put &&
+	    prepare(&db->stat_put, db, "INSERT OR REPLACE INTO stat_cache(path, dev, "
+		    "ino, size, mtime_ns, ctime_ns, mode, oid, recorded_ns) VALUES "
+		    "(?1,?2,?3,?4,?5,?6,?7,?8,?9)") < 0)
+		return CAIRN_ERROR;
+	st = db->stat_put;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)s->dev);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)s->ino);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)s->size);
+	sqlite3_bind_int64(st, 5, s->mtime_ns);
+	sqlite3_bind_int64(st, 6, s->ctime_ns);
+	sqlite3_bind_int64(st, 7, s->mode);
+	sqlite3_bind_blob(st, 8, s->oid.id, sizeof(s->oid.id), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, s->recorded_ns);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return db_error(db, "cannot update the stat cache");
+	}
+	sqlite3_reset(st);
+	return 0;
+}

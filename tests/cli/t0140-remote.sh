@@ -1,0 +1,66 @@
+#!/bin/sh
+# cairn remote, data push and pull: only missing objects move; a clone
+# made of pointer files restores every byte.
+. "$TEST_DIRECTORY/lib.sh"
+
+test_expect_success 'setup' '
+	mkdir p && cd p && cairn init &&
+	make_random big 3000000 && mkdir d && make_random d/x 1000 && make_random d/y 2000 &&
+	cairn data add big d
+'
+
+test_expect_success 'remote add, list, remove' '
+	cd p && cairn remote add backup ../r && test -f ../r/cairn-remote &&
+	cairn remote list | grep "^backup" &&
+	cairn remote list --json | grep "\"name\": \"backup\"" &&
+	test_must_fail 1 cairn remote add backup ../r2 &&
+	test_must_fail 1 cairn remote add "bad name" ../r2 &&
+	cairn remote add other ../r2 && cairn remote remove other &&
+	! cairn remote list | grep other &&
+	test_must_fail 1 cairn remote remove other
+'
+
+test_expect_success 'push sends everything once' '
+	cd p && cairn data push >out && grep "versions* recorded" out &&
+	cairn data push --json >out && grep "\"objects\": 0" out
+'
+
+test_expect_success 'a second version pushes only its new chunks' '
+	cd p && dd if=/dev/urandom of=big bs=1 count=100 seek=1500000 conv=notrunc 2>/dev/null &&
+	cairn data add big && cairn data push --json >out &&
+	objects=$(sed -n "s/.*\"objects\": \([0-9]*\).*/\1/p" out) &&
+	test "$objects" -ge 1 && test "$objects" -le 6
+'
+
+test_expect_success 'a clone with only pointer files pulls and restores' '
+	mkdir c && cp p/big.cairn p/d.cairn c/ && cd c && cairn init &&
+	cairn remote add backup ../r && cairn data pull >out && grep pulled out &&
+	cairn data checkout && cmp big ../p/big && diff -r d ../p/d &&
+	cairn data log big | grep "^v2 "
+'
+
+test_expect_success 'pull of an older version by name' '
+	cd c && cairn data pull big@v1 && cairn data checkout big@v1 &&
+	cairn -C ../p data checkout big@v1 && cmp big ../p/big
+'
+
+test_expect_success 'pull with nothing missing moves nothing' '
+	cd c && cairn data pull --json >out && grep "\"objects\": 0" out
+'
+
+test_expect_success 'push and pull without a remote fail clearly' '
+	mkdir n && cd n && cairn init && test_must_fail 1 cairn data push &&
+	test_stderr_contains "no remote"
+'
+
+test_expect_success 'a damaged object on the remote is refused by pull' '
+	mkdir c2 && cp p/d.cairn c2/ && cd c2 && cairn init && cairn remote add backup ../r &&
+	for f in ../r/objects/pack/*.pack; do
+		size=$(stat -c %s "$f")
+		printf "\377\377\377\377" | dd of="$f" bs=1 seek=$((size - 10)) conv=notrunc 2>/dev/null
+	done &&
+	chmod -R u+w ../r &&
+	test_must_fail 1 cairn data pull && test_stderr_contains "corrupt"
+'
+
+test_done
