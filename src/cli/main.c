@@ -3,15 +3,18 @@
  *
  *   cairn [-C DIR] [--version] [--help] COMMAND [ARGS]
  *
- * Global options stop at the first non-option (getopt "+"), which names
+ * -C DIR changes to DIR first, as git's does, so paths on the command
+ * line are relative to DIR. Global options stop at the first non-option (getopt "+"), which names
  * the command; each command then parses its own options with optind
  * reset. Every command's help text lives in this table, so `cairn help
  * COMMAND` and `cairn COMMAND --help` print the same thing.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "util/banned.h"
@@ -134,7 +137,9 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+C:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'C':
-			ctx.dir = optarg;
+			if (chdir(optarg) < 0)
+				cli_die("cannot change to '%s': %s", optarg,
+					strerror(errno));
 			break;
 		case 'V':
 			return cmd_version(0, NULL, &ctx);

@@ -517,17 +517,24 @@ int odb_repack(struct odb *odb,
 	for (i = 0; i < nold; i++) {
 		char *idx = xstrdup(old[i]->pack_path);
 		size_t n = strlen(idx);
-		int same = pack_loaded(odb, old[i]->name);
 
+		/* An old pack identical to the new one is the new one. */
 		memcpy(idx + n - 5, ".idx", 5);
-		if (!same && ((err = fs_unlink(idx)) < 0 ||
-			      (err = fs_unlink(old[i]->pack_path)) < 0)) {
+		if (strcmp(old[i]->name, odb_writer_pack_name(w)) &&
+		    ((err = fs_unlink(idx)) < 0 ||
+		     (err = fs_unlink(old[i]->pack_path)) < 0)) {
 			free(idx);
 			goto done;
 		}
 		free(idx);
 	}
 	if ((err = fs_fsync_dir(odb->pack_dir)) < 0)
+		goto done;
+	/* Reload: the commit's refresh also saw the old packs, now gone. */
+	for (i = 0; i < odb->npacks; i++)
+		pack_free(odb->packs[i]);
+	odb->npacks = 0;
+	if ((err = odb_refresh(odb)) < 0)
 		goto done;
 	for (i = 0; i < odb->npacks; i++)
 		after += odb->packs[i]->pack_size;

@@ -147,6 +147,9 @@ int odb_writer_has(struct odb_writer *w, const cairn_oid *oid);
 /* Bytes this writer appended (after dedup and compression). */
 uint64_t odb_writer_bytes(const struct odb_writer *w);
 
+/* The name of the pack the last commit published ("" if none). */
+const char *odb_writer_pack_name(const struct odb_writer *w);
+
 /* Publish everything written; the objects are then visible in odb. */
 int odb_writer_commit(struct odb_writer *w);
 

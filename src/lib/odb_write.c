@@ -64,6 +64,7 @@ struct odb_writer {
 	uint64_t bytes;
 	ZSTD_CCtx **cctx; /* free compression contexts */
 	size_t ncctx, cctx_alloc;
+	char pack_name[64]; /* of the last pack committed */
 };
 
 int odb_writer_new(struct odb_writer **out, struct odb *odb)
@@ -97,6 +98,11 @@ void odb_writer_free(struct odb_writer *w)
 	free(w->table);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
+}
+
+const char *odb_writer_pack_name(const struct odb_writer *w)
+{
+	return w->pack_name;
 }
 
 uint64_t odb_writer_bytes(const struct odb_writer *w)
@@ -608,6 +614,7 @@ int odb_writer_commit(struct odb_writer *w)
 	hash_release(&h);
 	oid_tohex(hex, &sum);
 	buf_printf(&name, "pack-%.40s", hex);
+	snprintf(w->pack_name, sizeof(w->pack_name), "%s", name.ptr);
 	pack_path = xmalloc(strlen(w->odb->pack_dir) + name.len + 8);
 	idx_path = xmalloc(strlen(w->odb->pack_dir) + name.len + 8);
 	snprintf(pack_path, strlen(w->odb->pack_dir) + name.len + 8, "%s/%s.pack",

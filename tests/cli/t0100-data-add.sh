@@ -69,7 +69,7 @@ test_expect_success 'data ls and data log list versions' '
 '
 
 test_expect_success 'versions by id prefix' '
-	cd p && id=$(grep "^id:" big.bin.cairn | cut -c13-20) &&
+	cd p && id=$(grep "^id:" big.bin.cairn | cut -c12-19) &&
 	cairn data show "$id" | grep "big.bin" &&
 	cairn data show "big.bin@$id" | grep "v1"
 '

@@ -54,7 +54,7 @@ test_expect_success 'push and pull without a remote fail clearly' '
 '
 
 test_expect_success 'a damaged object on the remote is refused by pull' '
-	mkdir c2 && cp p/d.cairn c2/ && cd c2 && cairn init && cairn remote add backup ../r &&
+	mkdir c2 && cp p/big.cairn c2/ && cd c2 && cairn init && cairn remote add backup ../r &&
 	for f in ../r/objects/pack/*.pack; do
 		size=$(stat -c %s "$f")
 		printf "\377\377\377\377" | dd of="$f" bs=1 seek=$((size - 10)) conv=notrunc 2>/dev/null

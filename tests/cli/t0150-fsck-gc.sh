@@ -46,7 +46,8 @@ corrupt_last_bytes() {
 }
 
 test_expect_success 'fsck reports a damaged object with its referrer; exit 1' '
-	cp -r p q && cd q && corrupt_last_bytes &&
+	mkdir q && cd q && cairn init && mkdir d && make_random d/x 1000 &&
+	make_random d/y 2000 && cairn data add d && corrupt_last_bytes &&
 	test_must_fail 1 cairn fsck && test_stderr_contains "referenced by data set" &&
 	test_stderr_contains "sha256:"
 '

@@ -9,22 +9,36 @@ test_expect_success 'setup: a project with one version' '
 
 for sig in KILL INT; do
 	test_expect_success "SIG$sig during add leaves the store valid" '
-		cd p && make_random big 200000000 &&
-		(cairn data add big >/dev/null 2>&1 & echo $! >pid; wait) &
-		sleep 0.3 && kill -'"$sig"' $(cat pid) 2>/dev/null; wait
-		cairn fsck && cairn data checkout --force keep && cairn data status keep |
-			grep "data matches" &&
-		cairn data add big && cairn fsck && rm -f big big.cairn
+		cd p
+		make_random big 200000000
+		"$CAIRN" data add big >/dev/null 2>&1 &
+		pid=$!
+		sleep 0.3
+		kill -'"$sig"' $pid
+		! wait $pid
+		cairn fsck
+		cairn data checkout --force keep
+		cairn data status keep | grep "data matches"
+		cairn data add big
+		cairn fsck
+		rm -f big big.cairn
 	'
 done
 
 test_expect_success 'SIGKILL during push leaves both sides valid' '
-	cd p && make_random big2 150000000 && cairn data add big2 &&
-	cairn remote add r ../r &&
-	(cairn data push >/dev/null 2>&1 & echo $! >pid; wait) &
-	sleep 0.2 && kill -KILL $(cat pid) 2>/dev/null; wait
-	cairn fsck && cairn data push && mkdir ../c && cp big2.cairn ../c && cd ../c &&
-	cairn init && cairn remote add r ../r && cairn data pull && cairn data checkout &&
+	cd p
+	make_random big2 150000000
+	cairn data add big2
+	cairn remote add r ../r
+	"$CAIRN" data push >/dev/null 2>&1 &
+	pid=$!
+	sleep 0.2
+	kill -KILL $pid
+	! wait $pid
+	cairn fsck
+	cairn data push
+	mkdir ../c && cp big2.cairn ../c && cd ../c
+	cairn init && cairn remote add r ../r && cairn data pull && cairn data checkout
 	cmp big2 ../p/big2
 '
 
