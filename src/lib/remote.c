@@ -130,7 +130,7 @@ int remote_open(struct remote **out, cairn_repo *repo, const char *name)
 	struct each e = { NULL, NULL, NULL, 0 };
 	const char *url;
 	char *key;
-	int err;
+	int err = 0;
 
 	if (!name) {
 		config_foreach(repo->config, each_key, &e);

@@ -26,7 +26,7 @@ void buf_add(struct buf *b, const void *data, size_t len);
 void buf_addch(struct buf *b, int c);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) CAIRN_PRINTF(2, 3);
-void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) CAIRN_PRINTF(2, 0);
 void buf_setlen(struct buf *b, size_t len);
 /* Take ownership of the bytes; the buf is reset. Never NULL. */
 char *buf_detach(struct buf *b, size_t *len);

@@ -16,6 +16,9 @@ static _Thread_local char message[1024];
 static _Thread_local cairn_error last = { "no error", CAIRN_ERRCLASS_NONE };
 
 static int vset(int code, int klass, const char *suffix, const char *fmt,
+		va_list ap) CAIRN_PRINTF(4, 0);
+
+static int vset(int code, int klass, const char *suffix, const char *fmt,
 		va_list ap)
 {
 	int n = vsnprintf(message, sizeof(message), fmt, ap);
