@@ -4,7 +4,8 @@
  * fsck reads every object in every pack and verifies it (a chunked file
  * is streamed to /dev/null, which checks every chunk and the whole), then
  * walks the graph from every data set version so that a missing or
- * damaged object is reported with what references it.
+ * damaged object is reported with what references it. A version whose
+ * root object is absent altogether was never fetched and is not a fault.
  *
  * gc marks everything reachable from the data set versions and repacks
  * the store keeping only that (odb_repack publishes the new pack before
@@ -105,6 +106,12 @@ static int check_version(const cairn_data_version *v, void *payload)
 	struct oidset seen = OIDSET_INIT;
 	int ret;
 
+	/*
+	 * A version whose data was never fetched (pull brings the version
+	 * list, and objects only for what is checked out) is not damage.
+	 */
+	if (!odb_exists(f->repo->odb, &v->oid))
+		return 0;
 	buf_printf(&ref, "data set %s@v%llu (%s)", v->name,
 		   (unsigned long long)v->version, v->path ? v->path : "");
 	f->referrer = ref.ptr;
