@@ -1,6 +1,7 @@
 /*
  * tree.c: encoding and checked parsing of directory objects (tree.h).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,10 @@ int tree_encode(struct buf *out, const struct tree *t)
 		if (!tree_name_valid(e->name))
 			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_DATA,
 						"file name '%s' cannot be stored", e->name);
+		if (!mode_valid(e->mode))
+			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_DATA,
+						"'%s': mode %o cannot be stored", e->name,
+						e->mode);
 		if (i && strcmp(t->entries[i - 1].name, e->name) >= 0)
 			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_DATA,
 						"duplicate or unsorted name '%s'", e->name);
@@ -94,17 +99,24 @@ int tree_parse(struct tree *out, const char *data, size_t len,
 		memcpy(line, p, (size_t)(nl - p));
 		line[nl - p] = '\0';
 		p = nl + 1;
-		mode = strtoul(line, &q, 8);
-		if (q == line || *q != ' ' || !mode_valid((unsigned)mode))
+		/* Only the canonical form: one encoding per tree, one id. */
+		if (!strncmp(line, "100644 ", 7))
+			mode = TREE_MODE_FILE, q = line + 7;
+		else if (!strncmp(line, "100755 ", 7))
+			mode = TREE_MODE_EXEC, q = line + 7;
+		else if (!strncmp(line, "40000 ", 6))
+			mode = TREE_MODE_DIR, q = line + 6;
+		else
 			goto bad;
-		q++;
-		if (strlen(q) < 66 || q[64] != ' ' || hex_decode(oid.id, q, 64) < 0)
+		if (strlen(q) < 66 || q[64] != ' ' ||
+		    strspn(q, "0123456789abcdef") != 64 || hex_decode(oid.id, q, 64) < 0)
 			goto bad;
 		q += 65;
-		if (*q < '0' || *q > '9')
+		if (*q < '0' || *q > '9' || (q[0] == '0' && q[1] != ' '))
 			goto bad;
+		errno = 0;
 		size = strtoull(q, &name, 10);
-		if (*name != ' ')
+		if (errno || *name != ' ')
 			goto bad;
 		name++;
 		if (!tree_name_valid(name) ||

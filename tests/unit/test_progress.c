@@ -108,7 +108,7 @@ static void test_draws_title_and_percent(void **state)
 	assert_contains(out, "adding");
 	assert_contains(out, "480 B / 1000 B  48%");
 	assert_contains(out, "B/s  ETA 0:");
-	/* Drawn from column 0, erased to the end of the line, erased on stop. */
+	/* Drawn from column 0, erased to the line end, and erased on stop. */
 	assert_int_equal(out[0], '\r');
 	assert_contains(out, "\033[K");
 	len = strlen(out);
