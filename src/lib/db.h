@@ -26,6 +26,8 @@ void db_free(struct db *db);
 int db_schema_version(struct db *db);
 
 int db_begin(struct db *db);     /* BEGIN IMMEDIATE */
+/* A read transaction: one snapshot and one lock for many lookups. */
+int db_begin_read(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db); /* no-op outside a transaction */
 

@@ -160,6 +160,15 @@ int db_begin(struct db *db)
 	return err;
 }
 
+int db_begin_read(struct db *db)
+{
+	int err = exec(db, "BEGIN DEFERRED");
+
+	if (!err)
+		db->in_tx = 1;
+	return err;
+}
+
 int db_commit(struct db *db)
 {
 	int err = exec(db, "COMMIT");
