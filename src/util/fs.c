@@ -283,7 +283,8 @@ char *path_absolute(const char *path)
 
 		if (!getcwd(cwd, sizeof(cwd)))
 			return NULL;
-		buf_puts(&out, cwd);
+		if (strcmp(cwd, "/") != 0)
+			buf_puts(&out, cwd);
 	}
 	for (p = path; *p;) {
 		size_t n;
