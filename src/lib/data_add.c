@@ -43,6 +43,34 @@ static int check_name(const char *name)
 	return 0;
 }
 
+/* Refuse a path inside data that is already tracked as a whole. */
+static int check_not_nested(cairn_repo *repo, const char *rel)
+{
+	struct buf prefix = BUF_INIT;
+	const char *p = rel;
+	int err = 0;
+
+	while ((p = strchr(p, '/')) && !err) {
+		char *abs;
+
+		buf_reset(&prefix);
+		buf_add(&prefix, rel, (size_t)(p - rel));
+		buf_puts(&prefix, POINTER_SUFFIX);
+		abs = path_join(repo->workdir, prefix.ptr);
+		if (fs_exists(abs)) {
+			buf_setlen(&prefix, prefix.len - strlen(POINTER_SUFFIX));
+			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_DATA,
+					       "'%s' is inside '%s', which is tracked as a "
+					       "whole; add '%s' again instead", rel,
+					       prefix.ptr, prefix.ptr);
+		}
+		free(abs);
+		p++;
+	}
+	buf_release(&prefix);
+	return err;
+}
+
 /* Make sure the directory's .gitignore ignores the data file `base`. */
 static int ignore_in_git(cairn_repo *repo, const char *data_rel)
 {
@@ -188,7 +216,8 @@ int cairn_data_add(cairn_repo *repo, const char *path,
 				       path);
 		goto done;
 	}
-	if ((err = check_name(opts->name ? opts->name : rel)) < 0)
+	if ((err = check_name(opts->name ? opts->name : rel)) < 0 ||
+	    (err = check_not_nested(repo, rel)) < 0)
 		goto done;
 	if ((err = cairn_repo__lock(repo, 0)) < 0)
 		goto done;

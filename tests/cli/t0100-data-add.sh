@@ -52,7 +52,8 @@ test_expect_success 'a file of 3 MiB is chunked and its id is its sha256' '
 '
 
 test_expect_success 'add --name and add from a subdirectory' '
-	cd p/d/sub && printf "x\n" >n.txt && cairn data add --name notes n.txt >out &&
+	mkdir -p p/e/sub && cd p/e/sub && printf "x\n" >n.txt &&
+	cairn data add --name notes n.txt >out &&
 	grep "as notes@v1" out && grep "^dataset: notes$" n.txt.cairn &&
 	grep -x "/n.txt" .gitignore
 '
@@ -110,6 +111,11 @@ test_expect_success 'pointer files and the store itself cannot be added' '
 	cd p && test_must_fail 1 cairn data add t.csv.cairn &&
 	test_must_fail 1 cairn data add .cairn/config &&
 	test_must_fail 1 cairn data add .
+'
+
+test_expect_success 'a path inside tracked data is refused' '
+	cd p && test_must_fail 1 cairn data add d/sub/two &&
+	test_stderr_contains "tracked as a whole" && test ! -e d/sub/two.cairn
 '
 
 test_done
