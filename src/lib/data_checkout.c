@@ -54,8 +54,14 @@ static int restore_file(cairn_repo *repo, const char *rel, const cairn_oid *oid,
 		err = fd;
 		goto done;
 	}
-	if ((err = odb_read_file(repo->odb, oid, fd, progress)) < 0)
+	if ((err = odb_read_file(repo->odb, oid, fd, progress)) < 0) {
+		char cause[512];
+
+		snprintf(cause, sizeof(cause), "%s", cairn_error_last()->message);
+		err = cairn_error_setc(err, CAIRN_ERRCLASS_DATA,
+				       "cannot restore '%s': %s", rel, cause);
 		goto done;
+	}
 	if (fchmod(fd, mode == TREE_MODE_EXEC ? 0755 : 0644) < 0 ||
 	    (durable && fsync(fd) < 0)) {
 		err = cairn_error_set_os("cannot write '%s'", rel);
