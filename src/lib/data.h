@@ -54,6 +54,17 @@ void data_tracked_free_all(struct tracked *t, size_t count);
 int data_resolve_version(cairn_data_version *out, cairn_repo *repo,
 			 const char *name, const char *version);
 
+struct scan_node;
+
+/*
+ * How the data as scanned differs from what pointer p names: files added,
+ * removed and modified (a file counts as one). The stored objects must be
+ * present.
+ */
+int data_diff_counts(uint64_t *added, uint64_t *removed, uint64_t *modified,
+		     cairn_repo *repo, const struct pointer *p,
+		     const struct scan_node *current);
+
 /* Write a pointer describing version v for data at data_rel. */
 int data_write_pointer(cairn_repo *repo, const char *data_rel,
 		       const cairn_data_version *v);

@@ -21,6 +21,7 @@
 #include "lib/csvmeta.h"
 #include "lib/data.h"
 #include "lib/scan.h"
+#include "lib/tree.h"
 #include "util/alloc.h"
 #include "util/fs.h"
 #include "util/progress.h"
@@ -71,6 +72,23 @@ static int check_not_nested(cairn_repo *repo, const char *rel)
 	return err;
 }
 
+/*
+ * The .gitignore line matching exactly the file `base` in its directory:
+ * anchored with '/', git's pattern characters escaped, and a trailing
+ * space protected (git strips unescaped trailing spaces).
+ */
+static void gitignore_pattern(struct buf *out, const char *base)
+{
+	size_t i, n = strlen(base);
+
+	buf_addch(out, '/');
+	for (i = 0; i < n; i++) {
+		if (strchr("[]*?\\", base[i]) || (base[i] == ' ' && i == n - 1))
+			buf_addch(out, '\\');
+		buf_addch(out, base[i]);
+	}
+}
+
 /* Make sure the directory's .gitignore ignores the data file `base`. */
 static int ignore_in_git(cairn_repo *repo, const char *data_rel)
 {
@@ -82,7 +100,7 @@ static int ignore_in_git(cairn_repo *repo, const char *data_rel)
 	const char *p;
 	int err;
 
-	buf_printf(&line, "/%s", path_basename(data_rel));
+	gitignore_pattern(&line, path_basename(data_rel));
 	err = fs_read_file_max(&content, gi, GITIGNORE_MAX);
 	if (err == CAIRN_ENOTFOUND)
 		err = 0;
@@ -92,6 +110,8 @@ static int ignore_in_git(cairn_repo *repo, const char *data_rel)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
+		if (n && p[n - 1] == '\r')
+			n--; /* a CRLF file */
 		if (n == line.len && !memcmp(p, line.ptr, n))
 			goto done; /* already there */
 		p += n + (nl ? 1 : 0);
@@ -214,6 +234,11 @@ int cairn_data_add(cairn_repo *repo, const char *path,
 		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_DATA,
 				       "'%s' is a pointer file; add the data it names",
 				       path);
+		goto done;
+	}
+	if (!tree_name_valid(path_basename(rel))) {
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_DATA,
+				       "'%s': this file name cannot be versioned", path);
 		goto done;
 	}
 	if ((err = check_name(opts->name ? opts->name : rel)) < 0 ||

@@ -212,11 +212,20 @@ static int plan_one(struct plan *pl, cairn_repo *repo, struct tracked *t,
 		pl->up_to_date = 1;
 		return 0;
 	}
-	if (cairn_oid_cmp(&pl->current->oid, &t->p.oid) && !force)
-		return cairn_error_setc(CAIRN_ECONFLICT, CAIRN_ERRCLASS_DATA,
-					"'%s' has local changes that checkout would "
-					"overwrite; add them first, or use --force",
-					t->data_rel);
+	if (cairn_oid_cmp(&pl->current->oid, &t->p.oid) && !force) {
+		uint64_t added = 1, removed = 0, modified = 0;
+
+		/* Restoring deleted files loses nothing; anything else would. */
+		if (odb_exists(repo->odb, &t->p.oid) &&
+		    (err = data_diff_counts(&added, &removed, &modified, repo, &t->p,
+					    pl->current)) < 0)
+			return err;
+		if (added || modified)
+			return cairn_error_setc(CAIRN_ECONFLICT, CAIRN_ERRCLASS_DATA,
+						"'%s' has local changes that checkout would "
+						"overwrite; add them first, or use --force",
+						t->data_rel);
+	}
 	if (pl->current->is_dir != (pl->target.kind == CAIRN_DATA_DIR) &&
 	    pl->current->is_dir && !force)
 		return cairn_error_setc(CAIRN_ECONFLICT, CAIRN_ERRCLASS_DATA,

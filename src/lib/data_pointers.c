@@ -72,6 +72,12 @@ int data_find_pointer(struct tracked *out, cairn_repo *repo, const char *path)
 		return err;
 	while (*rel && rel[strlen(rel) - 1] == '/')
 		rel[strlen(rel) - 1] = '\0';
+	if (!*rel) {
+		err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_DATA,
+				       "'%s' is not tracked by cairn (the project itself)",
+				       path);
+		goto done;
+	}
 	if (has_suffix(rel, POINTER_SUFFIX)) {
 		pointer_rel = rel;
 	} else {
@@ -205,6 +211,10 @@ int data_pointers_for(struct tracked **out, char ***versions, size_t *count,
 			vers[i] = xstrdup(at + 1);
 		err = data_find_pointer(&list[i], repo, path);
 		free(path);
+		for (size_t j = 0; j < i && !err; j++)
+			if (!strcmp(list[j].data_rel, list[i].data_rel))
+				err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+						       "'%s' is named twice", list[i].data_rel);
 	}
 	if (err < 0) {
 		data_tracked_free_all(list, nspecs);

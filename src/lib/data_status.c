@@ -193,6 +193,21 @@ static int diff_states(struct differ *d, cairn_repo *repo,
 	}
 }
 
+int data_diff_counts(uint64_t *added, uint64_t *removed, uint64_t *modified,
+		     cairn_repo *repo, const struct pointer *p,
+		     const struct scan_node *current)
+{
+	struct differ d = { NULL, NULL, 0, 0, 0 };
+	int err = diff_states(&d, repo, &p->oid, p->kind == POINTER_KIND_DIR,
+			      p->size, current, &current->oid, current->is_dir,
+			      current->size);
+
+	*added = d.added;
+	*removed = d.removed;
+	*modified = d.modified;
+	return err;
+}
+
 /* ------------------------------------------------------------- status */
 
 static int status_one(cairn_repo *repo, struct tracked *t,
@@ -202,7 +217,6 @@ static int status_one(cairn_repo *repo, struct tracked *t,
 	cairn_data_status_entry e;
 	struct scan_options sopts = { NULL, NULL };
 	struct scan_node *root = NULL;
-	struct differ d = { NULL, NULL, 0, 0, 0 };
 	int err;
 
 	memset(&e, 0, sizeof(e));
@@ -236,13 +250,9 @@ static int status_one(cairn_repo *repo, struct tracked *t,
 		e.state = CAIRN_DATA_MODIFIED;
 		/* Per-file counts need the stored tree; without it, say modified. */
 		if (odb_exists(repo->odb, &t->p.oid) &&
-		    (err = diff_states(&d, repo, &t->p.oid,
-				       t->p.kind == POINTER_KIND_DIR, t->p.size, root,
-				       &root->oid, root->is_dir, root->size)) < 0)
+		    (err = data_diff_counts(&e.added, &e.removed, &e.modified, repo,
+					    &t->p, root)) < 0)
 			goto done;
-		e.added = d.added;
-		e.removed = d.removed;
-		e.modified = d.modified;
 	}
 	err = cb(&e, payload);
 done:

@@ -42,7 +42,7 @@ int fs_unlink(const char *path);
 int fs_mkstemp(char **path_out, const char *dir, const char *prefix);
 /* Remove a file or a directory with everything in it (no symlink is followed). */
 int fs_remove_tree(const char *path);
-/* Join two path components with exactly one '/'. */
+/* Join two path components with one '/'; an absolute b is returned as is. */
 char *path_join(const char *a, const char *b);
 /* Make path absolute and lexically clean ("." and ".." resolved). */
 char *path_absolute(const char *path);
