@@ -55,6 +55,77 @@ static const char *const migrations[] = {
 	"  dev INTEGER, ino INTEGER, size INTEGER,"
 	"  mtime_ns INTEGER, ctime_ns INTEGER, mode INTEGER,"
 	"  oid BLOB NOT NULL, recorded_ns INTEGER NOT NULL) WITHOUT ROWID;",
+
+	/*
+	 * 1 -> 2: experiment tracking. Runs have a 32-hex public id and an
+	 * integer key that the high-volume tables use, and metric keys are
+	 * interned, so a metric point costs a few bytes of integers.
+	 */
+	"CREATE TABLE experiments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  lifecycle_stage TEXT NOT NULL DEFAULT 'active',"
+	"  creation_time INTEGER NOT NULL,"
+	"  last_update_time INTEGER NOT NULL);"
+	"INSERT INTO experiments(id, name, creation_time, last_update_time)"
+	"  VALUES (0, 'Default',"
+	"    CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER),"
+	"    CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));"
+	"CREATE TABLE experiment_tags ("
+	"  experiment_id INTEGER NOT NULL REFERENCES experiments(id),"
+	"  key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (experiment_id, key)) WITHOUT ROWID;"
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_uuid TEXT NOT NULL UNIQUE,"
+	"  experiment_id INTEGER NOT NULL REFERENCES experiments(id),"
+	"  name TEXT NOT NULL,"
+	"  user_id TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL DEFAULT 'RUNNING',"
+	"  start_time INTEGER NOT NULL,"
+	"  end_time INTEGER,"
+	"  lifecycle_stage TEXT NOT NULL DEFAULT 'active',"
+	"  parent_run INTEGER REFERENCES runs(id),"
+	"  artifact_tree TEXT);"
+	"CREATE INDEX runs_experiment ON runs(experiment_id, start_time DESC);"
+	"CREATE TABLE params ("
+	"  run INTEGER NOT NULL REFERENCES runs(id),"
+	"  key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (run, key)) WITHOUT ROWID;"
+	"CREATE INDEX params_key ON params(key, value);"
+	"CREATE TABLE tags ("
+	"  run INTEGER NOT NULL REFERENCES runs(id),"
+	"  key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (run, key)) WITHOUT ROWID;"
+	"CREATE TABLE metric_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE metrics ("
+	"  run INTEGER NOT NULL,"
+	"  key INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  timestamp INTEGER NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  is_nan INTEGER NOT NULL DEFAULT 0,"
+	/* MLflow's rule: a point identical in every field is stored once. */
+	"  PRIMARY KEY (run, key, step, timestamp, value, is_nan)) WITHOUT ROWID;"
+	"CREATE TABLE latest_metrics ("
+	"  run INTEGER NOT NULL REFERENCES runs(id),"
+	"  key INTEGER NOT NULL REFERENCES metric_keys(id),"
+	"  value REAL NOT NULL,"
+	"  is_nan INTEGER NOT NULL DEFAULT 0,"
+	"  timestamp INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  PRIMARY KEY (run, key)) WITHOUT ROWID;"
+	"CREATE INDEX latest_metrics_key ON latest_metrics(key, value);"
+	"CREATE TABLE run_inputs ("
+	"  run INTEGER NOT NULL REFERENCES runs(id),"
+	"  dataset TEXT NOT NULL,"     /* data set name */
+	"  version INTEGER NOT NULL,"  /* its version */
+	"  oid TEXT NOT NULL,"
+	"  context TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (run, dataset, version, context)) WITHOUT ROWID;"
+	"CREATE INDEX run_inputs_dataset ON run_inputs(dataset, version);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -23,6 +23,9 @@
 #include "util/fs.h"
 #include "util/hash.h"
 
+/* The schema version this cairn migrates to (db_sqlite.c's migrations). */
+#define SCHEMA_LATEST 2
+
 struct fixture {
 	char dir[64];
 	char *path;
@@ -106,7 +109,7 @@ static void test_open_new_migrates(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(db_schema_version(f->db), 1);
+	assert_int_equal(db_schema_version(f->db), SCHEMA_LATEST);
 	assert_true(fs_exists(f->path));
 }
 
@@ -121,7 +124,7 @@ static void test_reopen_idempotent(void **state)
 		db_free(f->db);
 		f->db = NULL;
 		assert_int_equal(db_open(&f->db, f->path), 0);
-		assert_int_equal(db_schema_version(f->db), 1);
+		assert_int_equal(db_schema_version(f->db), SCHEMA_LATEST);
 	}
 	/* The data survived, and numbering continues where it was. */
 	assert_int_equal(db_version_get(&v, f->db, "set", 0), 0);
@@ -148,16 +151,16 @@ static void test_newer_schema_refused(void **state)
 
 	db_free(f->db);
 	f->db = NULL;
-	set_user_version(f->path, 2);
+	set_user_version(f->path, SCHEMA_LATEST + 1);
 	assert_int_equal(db_open(&db, f->path), CAIRN_ENOTSUPP);
 	assert_true(db == (struct db *)0x1); /* not set on failure */
 	assert_non_null(strstr(cairn_error_last()->message, "newer"));
 	set_user_version(f->path, 1000);
 	assert_int_equal(db_open(&db, f->path), CAIRN_ENOTSUPP);
 	/* Back to a version it knows: opens again. */
-	set_user_version(f->path, 1);
+	set_user_version(f->path, SCHEMA_LATEST);
 	assert_int_equal(db_open(&f->db, f->path), 0);
-	assert_int_equal(db_schema_version(f->db), 1);
+	assert_int_equal(db_schema_version(f->db), SCHEMA_LATEST);
 }
 
 /* A database made elsewhere at schema 0 (empty) is migrated on open. */
@@ -169,7 +172,7 @@ static void test_empty_file_migrated(void **state)
 
 	set_user_version(other, 0);
 	assert_int_equal(db_open(&db, other), 0);
-	assert_int_equal(db_schema_version(db), 1);
+	assert_int_equal(db_schema_version(db), SCHEMA_LATEST);
 	db_free(db);
 	free(other);
 }
