@@ -347,6 +347,188 @@ typedef struct {
  */
 int cairn_gc(cairn_gc_stats *stats, cairn_repo *repo, int dry_run);
 
+/* ---------------------------------------------------- experiment tracking */
+
+/*
+ * Experiments group runs. Experiment "0", named Default, always exists.
+ * Ids are decimal strings; anywhere an experiment is named, its id or its
+ * name may be given.
+ */
+typedef enum {
+	CAIRN_VIEW_ACTIVE = 1,
+	CAIRN_VIEW_DELETED = 2,
+	CAIRN_VIEW_ALL = 3
+} cairn_view;
+
+typedef struct {
+	const char *id;
+	const char *name;
+	const char *lifecycle_stage; /* "active" or "deleted" */
+	int64_t creation_time, last_update_time; /* ms since the epoch */
+} cairn_experiment;
+
+int cairn_experiment_create(cairn_buf *id_out, cairn_repo *repo,
+			    const char *name);
+/** By id or name (a deleted experiment is found too). */
+int cairn_experiment_lookup(cairn_experiment **out, cairn_repo *repo,
+			    const char *id_or_name);
+void cairn_experiment_free(cairn_experiment *e);
+int cairn_experiment_rename(cairn_repo *repo, const char *id_or_name,
+			    const char *new_name);
+/** Soft delete (its runs are kept) and restore. "0" cannot be deleted. */
+int cairn_experiment_delete(cairn_repo *repo, const char *id_or_name);
+int cairn_experiment_restore(cairn_repo *repo, const char *id_or_name);
+int cairn_experiment_set_tag(cairn_repo *repo, const char *id_or_name,
+			     const char *key, const char *value);
+int cairn_experiment_foreach(cairn_repo *repo, cairn_view view,
+			     int (*cb)(const cairn_experiment *e, void *payload),
+			     void *payload);
+
+typedef enum {
+	CAIRN_RUN_RUNNING = 0,
+	CAIRN_RUN_SCHEDULED,
+	CAIRN_RUN_FINISHED,
+	CAIRN_RUN_FAILED,
+	CAIRN_RUN_KILLED
+} cairn_run_status;
+
+/** "RUNNING", "FINISHED", ... */
+const char *cairn_run_status_name(cairn_run_status status);
+/** CAIRN_EINVALID for an unknown name. */
+int cairn_run_status_parse(cairn_run_status *out, const char *name);
+
+typedef struct {
+	unsigned int version;
+	const char *experiment;    /* id or name; NULL: "0" (Default) */
+	const char *name;          /* NULL: a generated adjective-animal-NNN */
+	int64_t start_time;        /* ms; 0: now */
+	const char *parent_run_id; /* a nested run's parent, or NULL */
+	const char *user;          /* NULL: the OS user */
+} cairn_run_create_options;
+#define CAIRN_RUN_CREATE_OPTIONS_VERSION 1
+#define CAIRN_RUN_CREATE_OPTIONS_INIT { CAIRN_RUN_CREATE_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL }
+
+/** Start a run (status RUNNING); run_id_out gets its 32-hex id. */
+int cairn_run_create(cairn_buf *run_id_out, cairn_repo *repo,
+		     const cairn_run_create_options *opts);
+
+/**
+ * Resolve a run id, an unambiguous prefix of one (at least 4 hex digits)
+ * or a run name unique in the store, to the full id.
+ */
+int cairn_run_resolve(cairn_buf *run_id_out, cairn_repo *repo,
+		      const char *spec);
+
+/**
+ * Set a run's status (RUNNING -> FINISHED | FAILED | KILLED), end time
+ * (0: now when the status ends the run, else unchanged) and name (NULL:
+ * unchanged).
+ */
+int cairn_run_update(cairn_repo *repo, const char *run_id,
+		     cairn_run_status status, int64_t end_time, const char *name);
+int cairn_run_delete(cairn_repo *repo, const char *run_id);
+int cairn_run_restore(cairn_repo *repo, const char *run_id);
+
+typedef struct {
+	const char *key;
+	const char *value;
+} cairn_kv;
+
+typedef struct {
+	const char *key;
+	double value;      /* NaN and +-Inf allowed */
+	int64_t timestamp; /* ms; 0: now */
+	int64_t step;
+} cairn_metric;
+
+/**
+ * Params are write-once: logging a key again with the same value is a
+ * no-op, with another value CAIRN_EEXISTS naming both values.
+ */
+int cairn_log_param(cairn_repo *repo, const char *run_id, const char *key,
+		    const char *value);
+/** Metrics keep their whole history; one transaction for all n. */
+int cairn_log_metrics(cairn_repo *repo, const char *run_id,
+		      const cairn_metric *metrics, size_t n);
+int cairn_set_tag(cairn_repo *repo, const char *run_id, const char *key,
+		  const char *value);
+int cairn_delete_tag(cairn_repo *repo, const char *run_id, const char *key);
+/** MLflow's log-batch: all or nothing, with its limits. */
+int cairn_log_batch(cairn_repo *repo, const char *run_id,
+		    const cairn_metric *metrics, size_t nmetrics,
+		    const cairn_kv *params, size_t nparams,
+		    const cairn_kv *tags, size_t ntags);
+/**
+ * Record that the run used a data set version (a spec as for
+ * cairn_data_lookup()), with a context such as "training".
+ */
+int cairn_log_input(cairn_repo *repo, const char *run_id, const char *data_spec,
+		    const char *context);
+
+typedef struct {
+	const char *run_id;
+	const char *name;
+	const char *experiment_id;
+	const char *user_id;
+	cairn_run_status status;
+	int64_t start_time, end_time; /* end_time 0 while running */
+	const char *lifecycle_stage;  /* "active" or "deleted" */
+	const char *parent_run_id;    /* or NULL */
+} cairn_run_info;
+
+typedef struct {
+	const char *name;   /* data set */
+	uint64_t version;
+	const char *id;     /* "sha256:..." */
+	const char *context;
+} cairn_run_input;
+
+/** A run as read from the store: info, params, latest metrics, tags, inputs. */
+typedef struct cairn_run cairn_run;
+
+int cairn_run_get(cairn_run **out, cairn_repo *repo, const char *run_id);
+void cairn_run_free(cairn_run *run);
+const cairn_run_info *cairn_run_info_get(const cairn_run *run);
+size_t cairn_run_param_count(const cairn_run *run);
+const cairn_kv *cairn_run_param(const cairn_run *run, size_t i);
+size_t cairn_run_tag_count(const cairn_run *run);
+const cairn_kv *cairn_run_tag(const cairn_run *run, size_t i);
+/** The latest value of each metric (by step, then time, then value). */
+size_t cairn_run_metric_count(const cairn_run *run);
+const cairn_metric *cairn_run_metric(const cairn_run *run, size_t i);
+size_t cairn_run_input_count(const cairn_run *run);
+const cairn_run_input *cairn_run_input_get(const cairn_run *run, size_t i);
+
+/** Every point of one metric, by step then time; streamed. */
+int cairn_metric_history(cairn_repo *repo, const char *run_id, const char *key,
+			 int (*cb)(const cairn_metric *m, void *payload),
+			 void *payload);
+
+typedef struct {
+	unsigned int version;
+	const char *const *experiments; /* ids or names; none: every experiment */
+	size_t nexperiments;
+	const char *filter;             /* MLflow's filter grammar, or NULL */
+	const char *const *order_by;    /* "metrics.acc DESC", ... */
+	size_t norder_by;
+	size_t max_results;             /* 0: 1000; at most 50000 */
+	const char *page_token;         /* from a previous call, or NULL */
+	cairn_view view;                /* 0: active runs only */
+} cairn_search_options;
+#define CAIRN_SEARCH_OPTIONS_VERSION 1
+#define CAIRN_SEARCH_OPTIONS_INIT { CAIRN_SEARCH_OPTIONS_VERSION, NULL, 0, NULL, NULL, 0, 0, NULL, 0 }
+
+/**
+ * Find runs (MLflow's runs/search): cb gets each run of the page in order;
+ * next_page_token (may be NULL) gets a token for the next page, or stays
+ * empty on the last one. A bad filter or order is CAIRN_EINVALID with
+ * MLflow's message.
+ */
+int cairn_runs_search(cairn_buf *next_page_token, cairn_repo *repo,
+		      const cairn_search_options *opts,
+		      int (*cb)(const cairn_run *run, void *payload),
+		      void *payload);
+
 #ifdef __cplusplus
 }
 #endif

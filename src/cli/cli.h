@@ -59,6 +59,12 @@ int cli_interactive(void);
 int cmd_init(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_data(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_remote(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_experiments(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_log(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_runs(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_metrics(int argc, char **argv, struct cli_ctx *ctx);
+/* `runs list` and `runs search` (cmd_runs_list.c). */
+int runs_list(int argc, char **argv, cairn_repo *repo, int search);
 int cmd_fsck(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_gc(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_help(int argc, char **argv, struct cli_ctx *ctx);

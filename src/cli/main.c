@@ -60,6 +60,29 @@ const struct cmd commands[] = {
 	  "\n"
 	  "A remote is a directory (local disk or a mount) holding a copy of the\n"
 	  "objects and the version list; it is created by 'remote add'.\n" },
+	{ "experiments", cmd_experiments, "create, list, rename, delete and restore experiments",
+	  "usage: cairn experiments create NAME\n"
+	  "   or: cairn experiments list [--all | --deleted] [--json]\n"
+	  "   or: cairn experiments rename EXPERIMENT NEW-NAME\n"
+	  "   or: cairn experiments delete EXPERIMENT\n"
+	  "   or: cairn experiments restore EXPERIMENT\n"
+	  "   or: cairn experiments tag EXPERIMENT KEY VALUE\n"
+	  "\n"
+	  "An EXPERIMENT is its id or its name. Experiment 0, Default, always\n"
+	  "exists. Deleting is soft: restore brings an experiment back.\n" },
+	{ "log", cmd_log, "log params, metrics, tags and inputs into a run",
+	  "usage: cairn log param [--run RUN] KEY=VALUE...\n"
+	  "   or: cairn log metric [--run RUN] [--step N] [--timestamp MS] KEY=VALUE...\n"
+	  "   or: cairn log metrics [--run RUN] -\n"
+	  "   or: cairn log tag [--run RUN] KEY=VALUE...\n"
+	  "   or: cairn log input [--run RUN] [--context CONTEXT] DATA...\n"
+	  "\n"
+	  "The run is --run (an id, an id prefix or a unique run name), else\n"
+	  "$CAIRN_RUN_ID, which 'cairn run' sets for the command it runs.\n"
+	  "'log metrics -' reads JSON lines from stdin, one object per step:\n"
+	  "  {\"step\": 3, \"loss\": 0.41, \"accuracy\": 0.87}\n"
+	  "Params are write-once: a different value for a logged key is an error.\n"
+	  "DATA is a tracked path or a data set version (NAME@vN).\n" },
 	{ "fsck", cmd_fsck, "verify every object in the store",
 	  "usage: cairn fsck [--json]\n"
 	  "\n"

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "cairn.h"
+#include "util/buf.h"
 
 struct db;
 
@@ -75,5 +76,72 @@ struct db_stat {
 /* 1 and *out filled if the cache has path, 0 if not, <0 on error. */
 int db_stat_get(struct db_stat *out, struct db *db, const char *path);
 int db_stat_put(struct db *db, const char *path, const struct db_stat *st);
+
+/* ------------------------------------------------ experiment tracking */
+
+/* Experiments; strings owned (free with db_experiment_clear). */
+int db_experiment_create(int64_t *id_out, struct db *db, const char *name,
+			 int64_t now_ms);
+int db_experiment_get(cairn_experiment *out, struct db *db,
+		      const char *id_or_name);
+/* Change the name and/or lifecycle stage (NULL: keep). */
+int db_experiment_set(struct db *db, const char *id, const char *name,
+		      const char *stage, int64_t now_ms);
+int db_experiment_set_tag(struct db *db, const char *id, const char *key,
+			  const char *value);
+int db_experiment_foreach(struct db *db, cairn_view view,
+			  int (*cb)(const cairn_experiment *e, void *payload),
+			  void *payload);
+void db_experiment_clear(cairn_experiment *e);
+
+/* A run row; strings owned (free with db_run_clear). */
+struct db_run {
+	int64_t key;        /* integer key used by the high-volume tables */
+	cairn_run_info info;
+};
+
+int db_run_insert(struct db *db, struct db_run *run);
+int db_run_get(struct db_run *out, struct db *db, const char *run_id);
+/* Full id from a prefix of at least 4 hex digits, or a unique name. */
+int db_run_resolve(struct buf *out, struct db *db, const char *spec);
+int db_run_update(struct db *db, int64_t key, const char *status,
+		  int64_t end_time, const char *name);
+int db_run_set_stage(struct db *db, int64_t key, const char *stage);
+void db_run_clear(struct db_run *run);
+
+/*
+ * Params are write-once: 0 if stored or already equal; CAIRN_EEXISTS
+ * naming both values otherwise. Run inside a transaction for batches.
+ */
+int db_param_put(struct db *db, int64_t run, const char *key,
+		 const char *value);
+int db_tag_put(struct db *db, int64_t run, const char *key, const char *value);
+int db_tag_delete(struct db *db, int64_t run, const char *key);
+/* Append points and keep latest_metrics current. */
+int db_metrics_put(struct db *db, int64_t run, const cairn_metric *m, size_t n);
+int db_input_put(struct db *db, int64_t run, const cairn_data_version *v,
+		 const char *context);
+
+/* Everything a cairn_run shows, in the callbacks' order. */
+struct db_run_reader {
+	int (*param)(const char *key, const char *value, void *payload);
+	int (*tag)(const char *key, const char *value, void *payload);
+	int (*metric)(const cairn_metric *m, void *payload);
+	int (*input)(const cairn_run_input *in, void *payload);
+};
+int db_run_read(struct db *db, int64_t run, const struct db_run_reader *r,
+		void *payload);
+struct run_query;
+/*
+ * The run ids matching a compiled query (run_filter.h) in the experiments
+ * given (none: all), in its order, from offset, at most limit.
+ */
+int db_runs_search(struct db *db, const int64_t *experiments, size_t nexp,
+		   cairn_view view, const struct run_query *q, size_t offset,
+		   size_t limit,
+		   int (*cb)(const char *run_id, void *payload), void *payload);
+int db_metric_history(struct db *db, int64_t run, const char *key,
+		      int (*cb)(const cairn_metric *m, void *payload),
+		      void *payload);
 
 #endif

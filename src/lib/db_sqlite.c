@@ -17,17 +17,12 @@
 
 #include <sqlite3.h>
 
-#include "lib/db.h"
+#include "lib/db_sqlite.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/banned.h"
 
-struct db {
-	sqlite3 *h;
-	sqlite3_stmt *stat_get, *stat_put;
-	int in_tx;
-};
 
 static const char *const migrations[] = {
 	/* 0 -> 1: data sets and the stat cache */
@@ -125,17 +120,25 @@ static const char *const migrations[] = {
 	"  oid TEXT NOT NULL,"
 	"  context TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (run, dataset, version, context)) WITHOUT ROWID;"
-	"CREATE INDEX run_inputs_dataset ON run_inputs(dataset, version);",
+	"CREATE INDEX run_inputs_dataset ON run_inputs(dataset, version);"
+	"CREATE TABLE checkpoints ("
+	"  run INTEGER NOT NULL REFERENCES runs(id),"
+	"  step INTEGER NOT NULL,"
+	"  path TEXT NOT NULL,"        /* artifact path inside the run */
+	"  oid TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (run, step, path)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-static int db_error(struct db *db, const char *what)
+int sqlite__error(struct db *db, const char *what)
 {
 	return cairn_error_set(CAIRN_ERRCLASS_DB, "%s: %s", what,
 			       sqlite3_errmsg(db->h));
 }
 
-static int exec(struct db *db, const char *sql)
+int sqlite__exec(struct db *db, const char *sql)
 {
 	char *msg = NULL;
 
@@ -154,7 +157,7 @@ int db_schema_version(struct db *db)
 	int v = -1;
 
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, "cannot read the schema version");
+		return sqlite__error(db, "cannot read the schema version");
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -177,8 +180,8 @@ static int migrate(struct db *db)
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
 		if ((err = db_begin(db)) < 0)
 			return err;
-		if ((err = exec(db, migrations[v])) < 0 ||
-		    (err = exec(db, pragma)) < 0) {
+		if ((err = sqlite__exec(db, migrations[v])) < 0 ||
+		    (err = sqlite__exec(db, pragma)) < 0) {
 			db_rollback(db);
 			return err;
 		}
@@ -200,9 +203,11 @@ int db_open(struct db **out, const char *path)
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->h, 10000);
-	if ((err = exec(db, "PRAGMA journal_mode = WAL;"
+	if ((err = sqlite__exec(db, "PRAGMA journal_mode = WAL;"
 			    "PRAGMA synchronous = NORMAL;"
-			    "PRAGMA foreign_keys = ON;")) < 0 ||
+			    "PRAGMA foreign_keys = ON;"
+			    /* MLflow's LIKE is case-sensitive; ILIKE uses lower(). */
+			    "PRAGMA case_sensitive_like = ON;")) < 0 ||
 	    (err = migrate(db)) < 0)
 		goto fail;
 	*out = db;
@@ -218,13 +223,18 @@ void db_free(struct db *db)
 		return;
 	sqlite3_finalize(db->stat_get);
 	sqlite3_finalize(db->stat_put);
+	sqlite3_finalize(db->metric_put);
+	sqlite3_finalize(db->latest_get);
+	sqlite3_finalize(db->latest_put);
+	sqlite3_finalize(db->key_get);
+	sqlite3_finalize(db->key_put);
 	sqlite3_close(db->h);
 	free(db);
 }
 
 int db_begin(struct db *db)
 {
-	int err = exec(db, "BEGIN IMMEDIATE");
+	int err = sqlite__exec(db, "BEGIN IMMEDIATE");
 
 	if (!err)
 		db->in_tx = 1;
@@ -233,7 +243,7 @@ int db_begin(struct db *db)
 
 int db_begin_read(struct db *db)
 {
-	int err = exec(db, "BEGIN DEFERRED");
+	int err = sqlite__exec(db, "BEGIN DEFERRED");
 
 	if (!err)
 		db->in_tx = 1;
@@ -242,7 +252,7 @@ int db_begin_read(struct db *db)
 
 int db_commit(struct db *db)
 {
-	int err = exec(db, "COMMIT");
+	int err = sqlite__exec(db, "COMMIT");
 
 	if (!err)
 		db->in_tx = 0;
@@ -328,16 +338,16 @@ static int query_one(cairn_data_version *out, struct db *db, sqlite3_stmt *st,
 		err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_DATA,
 				       "%s not found", what);
 	} else {
-		err = db_error(db, "cannot read data set versions");
+		err = sqlite__error(db, "cannot read data set versions");
 	}
 	sqlite3_finalize(st);
 	return err;
 }
 
-static int prepare(sqlite3_stmt **st, struct db *db, const char *sql)
+int sqlite__prepare(sqlite3_stmt **st, struct db *db, const char *sql)
 {
 	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK)
-		return db_error(db, "database error");
+		return sqlite__error(db, "database error");
 	return 0;
 }
 
@@ -349,10 +359,10 @@ int db_version_get(cairn_data_version *out, struct db *db, const char *name,
 	int err;
 
 	if (version)
-		err = prepare(&st, db, "SELECT " VERSION_COLUMNS
+		err = sqlite__prepare(&st, db, "SELECT " VERSION_COLUMNS
 			      "WHERE d.name = ?1 AND v.version = ?2");
 	else
-		err = prepare(&st, db, "SELECT " VERSION_COLUMNS
+		err = sqlite__prepare(&st, db, "SELECT " VERSION_COLUMNS
 			      "WHERE d.name = ?1 ORDER BY v.version DESC LIMIT 1");
 	if (err < 0)
 		return err;
@@ -374,7 +384,7 @@ int db_version_find_oid(cairn_data_version *out, struct db *db,
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = prepare(&st, db, "SELECT " VERSION_COLUMNS
+	if ((err = sqlite__prepare(&st, db, "SELECT " VERSION_COLUMNS
 			   "WHERE d.name = ?1 AND v.oid = ?2 "
 			   "ORDER BY v.version LIMIT 1")) < 0)
 		return err;
@@ -403,7 +413,7 @@ int db_version_find_prefix(cairn_data_version *out, struct db *db,
 						hex_prefix);
 	snprintf(pattern, sizeof(pattern), "sha256:%s*", hex_prefix);
 	/* One row per distinct content: the earliest version holding it. */
-	err = prepare(&st, db, "SELECT " VERSION_COLUMNS
+	err = sqlite__prepare(&st, db, "SELECT " VERSION_COLUMNS
 		      "WHERE v.oid GLOB ?1 AND (?2 IS NULL OR d.name = ?2) "
 		      "AND v.version = (SELECT MIN(w.version) FROM dataset_versions w "
 		      "WHERE w.dataset_id = v.dataset_id AND w.oid = v.oid)");
@@ -421,18 +431,18 @@ static int64_t dataset_id(struct db *db, const char *name, int64_t now_ms)
 	sqlite3_stmt *st;
 	int64_t id = -1;
 
-	if (prepare(&st, db, "INSERT INTO datasets(name, created_ms) VALUES (?1, ?2) "
+	if (sqlite__prepare(&st, db, "INSERT INTO datasets(name, created_ms) VALUES (?1, ?2) "
 		    "ON CONFLICT(name) DO NOTHING") < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now_ms);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_finalize(st);
-		db_error(db, "cannot record the data set");
+		sqlite__error(db, "cannot record the data set");
 		return -1;
 	}
 	sqlite3_finalize(st);
-	if (prepare(&st, db, "SELECT id FROM datasets WHERE name = ?1") < 0)
+	if (sqlite__prepare(&st, db, "SELECT id FROM datasets WHERE name = ?1") < 0)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -447,7 +457,7 @@ static int insert_row(struct db *db, int64_t set, const cairn_data_version *v)
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = prepare(&st, db, "INSERT INTO dataset_versions(dataset_id, version, "
+	if ((err = sqlite__prepare(&st, db, "INSERT INTO dataset_versions(dataset_id, version, "
 			   "oid, kind, size, files, path, created_ms, created_by, rows, "
 			   "columns) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
 			   "ON CONFLICT DO NOTHING")) < 0)
@@ -466,7 +476,7 @@ static int insert_row(struct db *db, int64_t set, const cairn_data_version *v)
 		sqlite3_bind_int64(st, 10, v->rows);
 	sqlite3_bind_text(st, 11, v->columns, -1, SQLITE_STATIC);
 	err = sqlite3_step(st) == SQLITE_DONE ? 0
-					      : db_error(db, "cannot record the version");
+					      : sqlite__error(db, "cannot record the version");
 	sqlite3_finalize(st);
 	return err;
 }
@@ -479,13 +489,13 @@ int db_version_insert(struct db *db, cairn_data_version *v)
 
 	if (set < 0)
 		return CAIRN_ERROR;
-	if ((err = prepare(&st, db, "SELECT COALESCE(MAX(version), 0) + 1 FROM "
+	if ((err = sqlite__prepare(&st, db, "SELECT COALESCE(MAX(version), 0) + 1 FROM "
 			   "dataset_versions WHERE dataset_id = ?1")) < 0)
 		return err;
 	sqlite3_bind_int64(st, 1, set);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return db_error(db, "cannot number the version");
+		return sqlite__error(db, "cannot number the version");
 	}
 	v->version = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -507,7 +517,7 @@ int db_version_foreach(struct db *db, const char *name, int latest_only,
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
-	if ((ret = prepare(&st, db, "SELECT " VERSION_COLUMNS
+	if ((ret = sqlite__prepare(&st, db, "SELECT " VERSION_COLUMNS
 			   "WHERE (?1 IS NULL OR d.name = ?1) AND (?2 = 0 OR "
 			   "v.version = (SELECT MAX(w.version) FROM dataset_versions w "
 			   "WHERE w.dataset_id = v.dataset_id)) "
@@ -524,7 +534,7 @@ int db_version_foreach(struct db *db, const char *name, int latest_only,
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = db_error(db, "cannot list data set versions");
+		ret = sqlite__error(db, "cannot list data set versions");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -536,7 +546,7 @@ int db_stat_get(struct db_stat *out, struct db *db, const char *path)
 	int rc;
 
 	if (!db->stat_get &&
-	    prepare(&db->stat_get, db, "SELECT dev, ino, size, mtime_ns, ctime_ns, "
+	    sqlite__prepare(&db->stat_get, db, "SELECT dev, ino, size, mtime_ns, ctime_ns, "
 		    "mode, oid, recorded_ns FROM stat_cache WHERE path = ?1") < 0)
 		return CAIRN_ERROR;
 	sqlite3_reset(db->stat_get);
@@ -558,7 +568,7 @@ int db_stat_get(struct db_stat *out, struct db *db, const char *path)
 	}
 	sqlite3_reset(db->stat_get);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_error(db, "cannot read the stat cache");
+		return sqlite__error(db, "cannot read the stat cache");
 	return 0;
 }
 
@@ -567,7 +577,7 @@ int db_stat_put(struct db *db, const char *path, const struct db_stat *s)
 	sqlite3_stmt *st;
 
 	if (!db->stat_put &&
-	    prepare(&db->stat_put, db, "INSERT OR REPLACE INTO stat_cache(path, dev, "
+	    sqlite__prepare(&db->stat_put, db, "INSERT OR REPLACE INTO stat_cache(path, dev, "
 		    "ino, size, mtime_ns, ctime_ns, mode, oid, recorded_ns) VALUES "
 		    "(?1,?2,?3,?4,?5,?6,?7,?8,?9)") < 0)
 		return CAIRN_ERROR;
@@ -584,7 +594,7 @@ int db_stat_put(struct db *db, const char *path, const struct db_stat *s)
 	sqlite3_bind_int64(st, 9, s->recorded_ns);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		sqlite3_reset(st);
-		return db_error(db, "cannot update the stat cache");
+		return sqlite__error(db, "cannot update the stat cache");
 	}
 	sqlite3_reset(st);
 	return 0;

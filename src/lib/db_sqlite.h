@@ -1,0 +1,25 @@
+/*
+ * db_sqlite.h: what the files of the SQLite backend share (db_sqlite.c:
+ * connection, migrations, data sets, stat cache; db_sqlite_track.c:
+ * experiment tracking). Nothing outside the backend includes it.
+ */
+#ifndef CAIRN_LIB_DB_SQLITE_H
+#define CAIRN_LIB_DB_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "lib/db.h"
+
+struct db {
+	sqlite3 *h;
+	sqlite3_stmt *stat_get, *stat_put;
+	sqlite3_stmt *metric_put, *latest_get, *latest_put, *key_get, *key_put;
+	int in_tx;
+};
+
+/* Set the last error from the connection's; returns CAIRN_ERROR. */
+int sqlite__error(struct db *db, const char *what);
+int sqlite__exec(struct db *db, const char *sql);
+int sqlite__prepare(sqlite3_stmt **st, struct db *db, const char *sql);
+
+#endif

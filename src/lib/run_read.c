@@ -1,0 +1,182 @@
+/*
+ * run_read.c: reading a run back: cairn_run (info, params, latest
+ * metrics, tags, inputs) and metric histories.
+ *
+ * A cairn_run owns copies of everything it shows; the strings of its
+ * entries live as long as the run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/db.h"
+#include "lib/repo.h"
+#include "util/alloc.h"
+#include "util/banned.h"
+
+struct cairn_run {
+	struct db_run row;
+	cairn_kv *params, *tags;
+	size_t nparams, ntags, aparams, atags;
+	cairn_metric *metrics;
+	size_t nmetrics, ametrics;
+	cairn_run_input *inputs;
+	size_t ninputs, ainputs;
+};
+
+static int add_param(const char *k, const char *v, void *payload)
+{
+	struct cairn_run *r = payload;
+
+	ALLOC_GROW(r->params, r->nparams + 1, r->aparams);
+	r->params[r->nparams].key = xstrdup(k);
+	r->params[r->nparams++].value = xstrdup(v);
+	return 0;
+}
+
+static int add_tag(const char *k, const char *v, void *payload)
+{
+	struct cairn_run *r = payload;
+
+	ALLOC_GROW(r->tags, r->ntags + 1, r->atags);
+	r->tags[r->ntags].key = xstrdup(k);
+	r->tags[r->ntags++].value = xstrdup(v);
+	return 0;
+}
+
+static int add_metric(const cairn_metric *m, void *payload)
+{
+	struct cairn_run *r = payload;
+
+	ALLOC_GROW(r->metrics, r->nmetrics + 1, r->ametrics);
+	r->metrics[r->nmetrics] = *m;
+	r->metrics[r->nmetrics++].key = xstrdup(m->key);
+	return 0;
+}
+
+static int add_input(const cairn_run_input *in, void *payload)
+{
+	struct cairn_run *r = payload;
+	cairn_run_input *c;
+
+	ALLOC_GROW(r->inputs, r->ninputs + 1, r->ainputs);
+	c = &r->inputs[r->ninputs++];
+	c->name = xstrdup(in->name);
+	c->version = in->version;
+	c->id = xstrdup(in->id);
+	c->context = xstrdup(in->context ? in->context : "");
+	return 0;
+}
+
+int cairn_run_get(cairn_run **out, cairn_repo *repo, const char *run_id)
+{
+	static const struct db_run_reader reader = {
+		add_param, add_tag, add_metric, add_input
+	};
+	struct cairn_run *r = xcalloc(1, sizeof(*r));
+	int err;
+
+	if ((err = db_begin_read(repo->db)) < 0)
+		goto fail;
+	err = db_run_get(&r->row, repo->db, run_id);
+	if (!err)
+		err = db_run_read(repo->db, r->row.key, &reader, r);
+	db_rollback(repo->db);
+	if (err < 0)
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	cairn_run_free(r);
+	return err;
+}
+
+void cairn_run_free(cairn_run *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nparams; i++) {
+		free((char *)r->params[i].key);
+		free((char *)r->params[i].value);
+	}
+	for (i = 0; i < r->ntags; i++) {
+		free((char *)r->tags[i].key);
+		free((char *)r->tags[i].value);
+	}
+	for (i = 0; i < r->nmetrics; i++)
+		free((char *)r->metrics[i].key);
+	for (i = 0; i < r->ninputs; i++) {
+		free((char *)r->inputs[i].name);
+		free((char *)r->inputs[i].id);
+		free((char *)r->inputs[i].context);
+	}
+	free(r->params);
+	free(r->tags);
+	free(r->metrics);
+	free(r->inputs);
+	db_run_clear(&r->row);
+	free(r);
+}
+
+const cairn_run_info *cairn_run_info_get(const cairn_run *run)
+{
+	return &run->row.info;
+}
+
+size_t cairn_run_param_count(const cairn_run *run)
+{
+	return run->nparams;
+}
+
+const cairn_kv *cairn_run_param(const cairn_run *run, size_t i)
+{
+	return i < run->nparams ? &run->params[i] : NULL;
+}
+
+size_t cairn_run_tag_count(const cairn_run *run)
+{
+	return run->ntags;
+}
+
+const cairn_kv *cairn_run_tag(const cairn_run *run, size_t i)
+{
+	return i < run->ntags ? &run->tags[i] : NULL;
+}
+
+size_t cairn_run_metric_count(const cairn_run *run)
+{
+	return run->nmetrics;
+}
+
+const cairn_metric *cairn_run_metric(const cairn_run *run, size_t i)
+{
+	return i < run->nmetrics ? &run->metrics[i] : NULL;
+}
+
+size_t cairn_run_input_count(const cairn_run *run)
+{
+	return run->ninputs;
+}
+
+const cairn_run_input *cairn_run_input_get(const cairn_run *run, size_t i)
+{
+	return i < run->ninputs ? &run->inputs[i] : NULL;
+}
+
+int cairn_metric_history(cairn_repo *repo, const char *run_id, const char *key,
+			 int (*cb)(const cairn_metric *m, void *payload),
+			 void *payload)
+{
+	struct db_run r;
+	int err;
+
+	if ((err = db_begin_read(repo->db)) < 0)
+		return err;
+	if ((err = db_run_get(&r, repo->db, run_id)) == 0) {
+		err = db_metric_history(repo->db, r.key, key, cb, payload);
+		db_run_clear(&r);
+	}
+	db_rollback(repo->db);
+	return err;
+}
