@@ -529,6 +529,61 @@ int cairn_runs_search(cairn_buf *next_page_token, cairn_repo *repo,
 		      int (*cb)(const cairn_run *run, void *payload),
 		      void *payload);
 
+/* -------------------------------------------------------- run artifacts */
+
+/**
+ * Store a file or directory as an artifact of the run: it lands at
+ * artifact_path/NAME (artifact_path NULL or "" for the top), NAME being
+ * the last component of local_path. Content goes into the object store,
+ * deduplicated with everything else; logging to the same place again
+ * replaces the entry.
+ */
+int cairn_log_artifact(cairn_repo *repo, const char *run_id,
+		       const char *local_path, const char *artifact_path);
+
+typedef struct {
+	const char *path;  /* relative to the run's artifact root */
+	int is_dir;
+	uint64_t size;
+	cairn_oid oid;
+} cairn_artifact;
+
+/** The entries directly under path ("" or NULL: the top), by name. */
+int cairn_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
+			int (*cb)(const cairn_artifact *a, void *payload),
+			void *payload);
+
+/**
+ * Write the artifact at path (a file or a directory) to dest, which must
+ * not exist; every byte is verified on the way out.
+ */
+int cairn_artifact_download(cairn_repo *repo, const char *run_id,
+			    const char *path, const char *dest);
+
+/**
+ * Record a training checkpoint: the file is stored as the artifact
+ * checkpoints/step-STEP/NAME, with metadata such as epoch and loss
+ * (meta_json: a JSON object, or NULL). Successive checkpoints share their
+ * unchanged chunks in the store.
+ */
+int cairn_log_checkpoint(cairn_repo *repo, const char *run_id,
+			 const char *local_file, int64_t step,
+			 const char *meta_json);
+
+typedef struct {
+	int64_t step;
+	const char *path;  /* artifact path */
+	cairn_oid oid;
+	uint64_t size;
+	int64_t created_ms;
+	const char *meta;  /* JSON object or NULL */
+} cairn_checkpoint;
+
+/** Checkpoints of a run, by step. */
+int cairn_checkpoint_foreach(cairn_repo *repo, const char *run_id,
+			     int (*cb)(const cairn_checkpoint *c, void *payload),
+			     void *payload);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,8 @@
  *                              {"step": 3, "loss": 0.41, "acc": 0.87}
  *   cairn log tag KEY=VALUE...
  *   cairn log input [--context C] PATH|NAME@vN...
+ *   cairn log artifact [--path DIR] FILE|DIR...
+ *   cairn log artifact --checkpoint STEP [--meta JSON] FILE
  */
 #include <errno.h>
 #include <getopt.h>
@@ -129,10 +131,15 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 		{ "step", required_argument, NULL, 's' },
 		{ "timestamp", required_argument, NULL, 't' },
 		{ "context", required_argument, NULL, 'c' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "checkpoint", required_argument, NULL, 'k' },
+		{ "meta", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *what, *run_spec = getenv("CAIRN_RUN_ID"), *context = "";
-	int64_t step = 0, ts = 0;
+	const char *artifact_dir = NULL, *meta = NULL;
+	int64_t step = 0, ts = 0, checkpoint = 0;
+	int is_checkpoint = 0;
 	cairn_buf run = CAIRN_BUF_INIT;
 	cairn_repo *repo;
 	int opt, i, err = 0;
@@ -157,6 +164,18 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 		case 'c':
 			context = optarg;
 			break;
+		case 'p':
+			artifact_dir = optarg;
+			break;
+		case 'k':
+			if (parse_i64(&checkpoint, optarg) < 0)
+				cli_usage(self(), "--checkpoint needs a step number, not '%s'",
+					  optarg);
+			is_checkpoint = 1;
+			break;
+		case 'M':
+			meta = optarg;
+			break;
 		default:
 			cli_usage(self(), NULL);
 		}
@@ -164,10 +183,12 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 	argc -= 1 + optind;
 	argv += 1 + optind;
 	if (strcmp(what, "param") && strcmp(what, "metric") && strcmp(what, "metrics") &&
-	    strcmp(what, "tag") && strcmp(what, "input"))
+	    strcmp(what, "tag") && strcmp(what, "input") && strcmp(what, "artifact"))
 		cli_usage(self(), "cannot log '%s'", what);
 	if (!strcmp(what, "metrics") ? (argc != 1 || strcmp(argv[0], "-")) : argc < 1)
 		cli_usage(self(), "nothing to log");
+	if (is_checkpoint && (strcmp(what, "artifact") || argc != 1))
+		cli_usage(self(), "--checkpoint takes one file, with 'log artifact'");
 	if (!run_spec || !*run_spec)
 		cli_usage(self(), "no run: give --run ID, or run inside 'cairn run'");
 	repo = cli_open_repo(ctx);
@@ -177,6 +198,18 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 	}
 	if (!strcmp(what, "metrics")) {
 		err = log_metrics_stdin(repo, run.ptr);
+		goto done;
+	}
+	if (!strcmp(what, "artifact")) {
+		for (i = 0; i < argc && !err; i++) {
+			if (is_checkpoint)
+				err = cairn_log_checkpoint(repo, run.ptr, argv[i], checkpoint,
+							   meta);
+			else
+				err = cairn_log_artifact(repo, run.ptr, argv[i], artifact_dir);
+			if (err < 0)
+				err = cli_lib_error();
+		}
 		goto done;
 	}
 	for (i = 0; i < argc && !err; i++) {

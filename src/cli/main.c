@@ -76,13 +76,44 @@ const struct cmd commands[] = {
 	  "   or: cairn log metrics [--run RUN] -\n"
 	  "   or: cairn log tag [--run RUN] KEY=VALUE...\n"
 	  "   or: cairn log input [--run RUN] [--context CONTEXT] DATA...\n"
+	  "   or: cairn log artifact [--run RUN] [--path DIR] FILE|DIR...\n"
+	  "   or: cairn log artifact [--run RUN] --checkpoint STEP [--meta JSON] FILE\n"
 	  "\n"
 	  "The run is --run (an id, an id prefix or a unique run name), else\n"
 	  "$CAIRN_RUN_ID, which 'cairn run' sets for the command it runs.\n"
 	  "'log metrics -' reads JSON lines from stdin, one object per step:\n"
 	  "  {\"step\": 3, \"loss\": 0.41, \"accuracy\": 0.87}\n"
 	  "Params are write-once: a different value for a logged key is an error.\n"
-	  "DATA is a tracked path or a data set version (NAME@vN).\n" },
+	  "DATA is a tracked path or a data set version (NAME@vN).\n"
+	  "Artifacts go into the object store (deduplicated); a checkpoint is\n"
+	  "stored as checkpoints/step-STEP/NAME with its metadata (a JSON object\n"
+	  "such as '{\"epoch\": 3, \"loss\": 0.2}'), and fetched back with\n"
+	  "'cairn runs checkpoint'.\n" },
+	{ "runs", cmd_runs, "list, search, show and compare runs",
+	  "usage: cairn runs list [--experiment E]... [--order-by KEY]... [--max N] [--all] [--json]\n"
+	  "   or: cairn runs search FILTER [--experiment E]... [--order-by KEY [ASC|DESC]]...\n"
+	  "                        [--max N] [--page-token T] [--metric KEY]... [--json]\n"
+	  "   or: cairn runs show RUN [--json]\n"
+	  "   or: cairn runs compare RUN RUN... [--json]\n"
+	  "   or: cairn runs start [--experiment E] [--name NAME] [--parent RUN]\n"
+	  "   or: cairn runs end RUN [--status FINISHED|FAILED|KILLED]\n"
+	  "   or: cairn runs delete RUN\n"
+	  "   or: cairn runs restore RUN\n"
+	  "\n"
+	  "A RUN is its id, an id prefix (4+ hex digits) or a unique run name.\n"
+	  "FILTER is MLflow's: clauses joined by AND, such as\n"
+	  "  \"metrics.accuracy > 0.9 AND params.optimizer = 'adam'\"\n"
+	  "on metrics.*, params.*, tags.*, attributes (run_id, run_name, status,\n"
+	  "user_id, start_time, end_time) and datasets (name, digest, context).\n"
+	  "compare marks params that differ with '*' and shows metric deltas.\n" },
+	{ "metrics", cmd_metrics, "a metric's history, as a table and a chart",
+	  "usage: cairn metrics history RUN KEY [--json]\n" },
+	{ "artifacts", cmd_artifacts, "list and fetch a run's artifacts",
+	  "usage: cairn artifacts list RUN [PATH] [--json]\n"
+	  "   or: cairn artifacts get RUN PATH DEST\n"
+	  "\n"
+	  "get writes the file or directory at PATH to DEST (which must not\n"
+	  "exist), verifying every byte.\n" },
 	{ "fsck", cmd_fsck, "verify every object in the store",
 	  "usage: cairn fsck [--json]\n"
 	  "\n"

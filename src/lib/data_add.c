@@ -208,7 +208,7 @@ int cairn_data_add(cairn_repo *repo, const char *path,
 		   void *payload)
 {
 	cairn_data_add_options defaults = CAIRN_DATA_ADD_OPTIONS_INIT;
-	struct scan_options sopts = { NULL, NULL };
+	struct scan_options sopts = { NULL, NULL, NULL };
 	struct scan_node *root = NULL;
 	struct odb_writer *w = NULL;
 	cairn_data_version v;

@@ -169,7 +169,7 @@ done:
 static int plan_one(struct plan *pl, cairn_repo *repo, struct tracked *t,
 		    const char *version, int force)
 {
-	struct scan_options sopts = { NULL, NULL };
+	struct scan_options sopts = { NULL, NULL, NULL };
 	char hex[CAIRN_OID_STRLEN + 1];
 	int err;
 

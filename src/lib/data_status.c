@@ -215,7 +215,7 @@ static int status_one(cairn_repo *repo, struct tracked *t,
 		      void *payload)
 {
 	cairn_data_status_entry e;
-	struct scan_options sopts = { NULL, NULL };
+	struct scan_options sopts = { NULL, NULL, NULL };
 	struct scan_node *root = NULL;
 	int err;
 
@@ -295,7 +295,7 @@ int cairn_data_diff(cairn_repo *repo, const char *path, const char *from,
 {
 	cairn_data_version a, b;
 	struct differ d = { cb, payload, 0, 0, 0 };
-	struct scan_options sopts = { NULL, NULL };
+	struct scan_options sopts = { NULL, NULL, NULL };
 	struct scan_node *root = NULL;
 	struct tracked t;
 	const char *name;

@@ -131,6 +131,34 @@ struct db_run_reader {
 };
 int db_run_read(struct db *db, int64_t run, const struct db_run_reader *r,
 		void *payload);
+/* A run's artifact tree: 1 and *out if it has one, 0 if none. */
+int db_run_artifacts_get(cairn_oid *out, struct db *db, int64_t run);
+/*
+ * Move the run's artifact tree from old (NULL: none) to new, only if it is
+ * still old: 1 if moved, 0 if someone else moved it first (retry).
+ */
+int db_run_artifacts_swap(struct db *db, int64_t run, const cairn_oid *old,
+			  const cairn_oid *new_root);
+/* Every run's artifact tree (gc and fsck roots), with the run id. */
+int db_artifact_roots(struct db *db,
+		      int (*cb)(const char *run_id, const cairn_oid *root,
+				void *payload),
+		      void *payload);
+
+struct db_checkpoint {
+	int64_t step;
+	const char *path;
+	cairn_oid oid;
+	uint64_t size;
+	int64_t created_ms;
+	const char *meta; /* JSON or NULL */
+};
+int db_checkpoint_put(struct db *db, int64_t run, const struct db_checkpoint *c);
+/* Checkpoints of a run by step (the latest last). */
+int db_checkpoint_foreach(struct db *db, int64_t run,
+			  int (*cb)(const struct db_checkpoint *c, void *payload),
+			  void *payload);
+
 struct run_query;
 /*
  * The run ids matching a compiled query (run_filter.h) in the experiments

@@ -128,6 +128,7 @@ static const char *const migrations[] = {
 	"  oid TEXT NOT NULL,"
 	"  size INTEGER NOT NULL,"
 	"  created_ms INTEGER NOT NULL,"
+	"  meta TEXT,"                 /* JSON object: epoch, loss, ... */
 	"  PRIMARY KEY (run, step, path)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -677,3 +677,123 @@ int db_metric_history(struct db *db, int64_t run, const char *key,
 	sqlite3_finalize(st);
 	return ret;
 }
+
+/* ----------------------------------------------------------- artifacts */
+
+int db_run_artifacts_get(cairn_oid *out, struct db *db, int64_t run)
+{
+	sqlite3_stmt *st;
+	int rc, err, found = 0;
+
+	if ((err = sqlite__prepare(&st, db, "SELECT artifact_tree FROM runs WHERE id = ?1")) < 0)
+		return err;
+	sqlite3_bind_int64(st, 1, run);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		found = cairn_oid_parse(out, (const char *)sqlite3_column_text(st, 0)) == 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqlite__error(db, "cannot read the run's artifacts");
+	return found;
+}
+
+int db_run_artifacts_swap(struct db *db, int64_t run, const cairn_oid *old,
+			  const cairn_oid *new_root)
+{
+	char a[CAIRN_OID_STRLEN + 1], b[CAIRN_OID_STRLEN + 1];
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = sqlite__prepare(&st, db, "UPDATE runs SET artifact_tree = ?3 "
+				   "WHERE id = ?1 AND artifact_tree IS ?2")) < 0)
+		return err;
+	cairn_oid_fmt(b, new_root);
+	sqlite3_bind_int64(st, 1, run);
+	if (old) {
+		cairn_oid_fmt(a, old);
+		sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return sqlite__error(db, "cannot record the run's artifacts");
+	}
+	sqlite3_finalize(st);
+	return sqlite3_changes(db->h) == 1;
+}
+
+int db_artifact_roots(struct db *db,
+		      int (*cb)(const char *run_id, const cairn_oid *root,
+				void *payload),
+		      void *payload)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = sqlite__prepare(&st, db, "SELECT run_uuid, artifact_tree FROM runs "
+				   "WHERE artifact_tree IS NOT NULL")) < 0)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cairn_oid oid;
+
+		if (cairn_oid_parse(&oid, (const char *)sqlite3_column_text(st, 1)) < 0)
+			continue;
+		if ((ret = cb((const char *)sqlite3_column_text(st, 0), &oid, payload)) != 0)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sqlite__error(db, "cannot list run artifacts");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int db_checkpoint_put(struct db *db, int64_t run, const struct db_checkpoint *c)
+{
+	char hex[CAIRN_OID_STRLEN + 1];
+	sqlite3_stmt *st;
+	int err;
+
+	if ((err = sqlite__prepare(&st, db, "INSERT OR REPLACE INTO checkpoints(run, step, "
+				   "path, oid, size, created_ms, meta) VALUES "
+				   "(?1, ?2, ?3, ?4, ?5, ?6, ?7)")) < 0)
+		return err;
+	cairn_oid_fmt(hex, &c->oid);
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, c->step);
+	sqlite3_bind_text(st, 3, c->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)c->size);
+	sqlite3_bind_int64(st, 6, c->created_ms);
+	sqlite3_bind_text(st, 7, c->meta, -1, SQLITE_STATIC);
+	return step_done(db, st, "cannot record the checkpoint");
+}
+
+int db_checkpoint_foreach(struct db *db, int64_t run,
+			  int (*cb)(const struct db_checkpoint *c, void *payload),
+			  void *payload)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = sqlite__prepare(&st, db, "SELECT step, path, oid, size, created_ms, meta "
+				   "FROM checkpoints WHERE run = ?1 ORDER BY step, path")) < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, run);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct db_checkpoint c;
+
+		c.step = sqlite3_column_int64(st, 0);
+		c.path = (const char *)sqlite3_column_text(st, 1);
+		if (cairn_oid_parse(&c.oid, (const char *)sqlite3_column_text(st, 2)) < 0)
+			continue;
+		c.size = (uint64_t)sqlite3_column_int64(st, 3);
+		c.created_ms = sqlite3_column_int64(st, 4);
+		c.meta = (const char *)sqlite3_column_text(st, 5);
+		if ((ret = cb(&c, payload)) != 0)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sqlite__error(db, "cannot list checkpoints");
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -49,8 +49,9 @@ struct envcap {
 	 * ("# untracked: NAME", NAME quoted as git quotes it), then the
 	 * output of `git diff HEAD --binary` (tracked changes, staged or
 	 * not; binary-safe, so len counts and ptr may hold NULs). Empty when
-	 * clean. Bounded by ENVCAP_DIFF_MAX; git_diff_truncated is 1 when
-	 * it was cut there (the patch then does not apply).
+	 * clean. Bounded by ENVCAP_DIFF_MAX. git_diff_truncated is 1 when the
+	 * patch is incomplete: cut at that bound, or `git diff` failed or
+	 * timed out (the patch then may not apply).
 	 */
 	struct buf git_diff;
 	int git_diff_truncated;

@@ -7,7 +7,8 @@
  * damaged object is reported with what references it. A version whose
  * root object is absent altogether was never fetched and is not a fault.
  *
- * gc marks everything reachable from the data set versions and repacks
+ * gc marks everything reachable from the data set versions and the runs'
+ * artifact trees (checkpoints are artifacts too), and repacks
  * the store keeping only that (odb_repack publishes the new pack before
  * removing the old ones). It holds the store lock exclusively, so no add
  * can reuse an object in the moment between mark and sweep.
@@ -126,6 +127,23 @@ static int check_version(const cairn_data_version *v, void *payload)
 	return ret;
 }
 
+static int check_artifacts(const char *run_id, const cairn_oid *root,
+			   void *payload)
+{
+	struct fsck *f = payload;
+	struct buf ref = BUF_INIT;
+	struct oidset seen = OIDSET_INIT;
+	int ret;
+
+	buf_printf(&ref, "artifacts of run %s", run_id);
+	f->referrer = ref.ptr;
+	ret = reach_walk(f->repo->odb, root, &seen, visit, f);
+	f->referrer = NULL;
+	oidset_clear(&seen);
+	buf_release(&ref);
+	return ret;
+}
+
 int cairn_fsck(cairn_fsck_stats *stats, cairn_repo *repo,
 	       int (*cb)(const cairn_fsck_problem *p, void *payload),
 	       void *payload)
@@ -143,7 +161,8 @@ int cairn_fsck(cairn_fsck_stats *stats, cairn_repo *repo,
 	if ((f.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
 		return cairn_error_set_os("cannot open /dev/null");
 	if ((err = odb_foreach(repo->odb, verify_object, &f)) < 0 ||
-	    (err = db_version_foreach(repo->db, NULL, 0, check_version, &f)) < 0)
+	    (err = db_version_foreach(repo->db, NULL, 0, check_version, &f)) < 0 ||
+	    (err = db_artifact_roots(repo->db, check_artifacts, &f)) < 0)
 		goto done;
 	/* Damaged objects nothing references are still damaged. */
 	for (i = 0; i < f.nbad && !err; i++)
@@ -194,6 +213,15 @@ static int mark_version(const cairn_data_version *v, void *payload)
 	return reach_walk(m->repo->odb, &v->oid, &m->live, mark_visit, m);
 }
 
+static int mark_artifacts(const char *run_id, const cairn_oid *root,
+			  void *payload)
+{
+	struct mark *m = payload;
+
+	(void)run_id;
+	return reach_walk(m->repo->odb, root, &m->live, mark_visit, m);
+}
+
 static int keep_live(const cairn_oid *oid, void *payload)
 {
 	return oidset_contains(&((struct mark *)payload)->live, oid);
@@ -228,7 +256,8 @@ int cairn_gc(cairn_gc_stats *stats, cairn_repo *repo, int dry_run)
 	if ((err = cairn_repo__lock(repo, 1)) < 0)
 		return err;
 	if ((err = odb_refresh(repo->odb)) < 0 ||
-	    (err = db_version_foreach(repo->db, NULL, 0, mark_version, &m)) < 0)
+	    (err = db_version_foreach(repo->db, NULL, 0, mark_version, &m)) < 0 ||
+	    (err = db_artifact_roots(repo->db, mark_artifacts, &m)) < 0)
 		goto done;
 	odb_stats(repo->odb, &packs, &stats->bytes_before);
 	if ((err = odb_foreach(repo->odb, count_object, &c)) < 0)

@@ -178,7 +178,8 @@ static int open_pack(struct odb_writer *w)
 	if (fd < 0)
 		return fd;
 	w->fd = fd;
-	w->wbuf = xmalloc(WBUF_SIZE);
+	if (!w->wbuf)
+		w->wbuf = xmalloc(WBUF_SIZE);
 	pack_header(header);
 	memcpy(w->wbuf, header, sizeof(header));
 	w->wlen = sizeof(header);

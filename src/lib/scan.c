@@ -67,6 +67,8 @@ void scan_free(struct scan_node *node)
 struct scan {
 	cairn_repo *repo;
 	const struct scan_options *opts;
+	const char *root;   /* opts->root or the workdir */
+	int use_cache;
 	struct scan_node **todo; /* files to hash */
 	size_t ntodo, todo_alloc;
 	uint64_t todo_bytes;
@@ -115,7 +117,8 @@ static int add_file(struct scan *s, struct scan_node *n)
 	n->mode = (n->st.st_mode & 0111) ? TREE_MODE_EXEC : TREE_MODE_FILE;
 	n->size = (uint64_t)n->st.st_size;
 	n->files = 1;
-	if ((err = cache_lookup(s, n)) < 0)
+	err = s->use_cache ? cache_lookup(s, n) : 0;
+	if (err < 0)
 		return err;
 	if (err == 0) {
 		ALLOC_GROW(s->todo, s->ntodo + 1, s->todo_alloc);
@@ -127,7 +130,7 @@ static int add_file(struct scan *s, struct scan_node *n)
 
 static int walk_dir(struct scan *s, struct scan_node *n)
 {
-	char *abs = path_join(s->repo->workdir, n->rel);
+	char *abs = path_join(s->root, n->rel);
 	DIR *d = opendir(abs);
 	struct dirent *de;
 	int err = 0;
@@ -164,7 +167,7 @@ static int walk_dir(struct scan *s, struct scan_node *n)
 
 static int walk(struct scan *s, struct scan_node *n)
 {
-	char *abs = path_join(s->repo->workdir, n->rel);
+	char *abs = path_join(s->root, n->rel);
 	int err = 0;
 
 	if (lstat(abs, &n->st) < 0) {
@@ -183,10 +186,11 @@ static int walk(struct scan *s, struct scan_node *n)
 					       "'%s' is a broken symbolic link", n->rel);
 			goto done;
 		}
-		if (!path_under(target, s->repo->workdir)) {
+		if (!path_under(target, s->root)) {
 			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_DATA,
 					       "'%s' is a symbolic link that leaves the "
-					       "project (to '%s')", n->rel, target);
+					       "%s (to '%s')", n->rel,
+					       s->use_cache ? "project" : "directory", target);
 			free(target);
 			goto done;
 		}
@@ -240,7 +244,7 @@ static int hash_fd(cairn_oid *out, uint64_t *size, int fd, const char *name,
 
 static int hash_one(struct scan *s, struct scan_node *n)
 {
-	char *abs = path_join(s->repo->workdir, n->rel);
+	char *abs = path_join(s->root, n->rel);
 	uint64_t size;
 	int fd, err;
 
@@ -383,6 +387,8 @@ int scan_path(struct scan_node **out, cairn_repo *repo, const char *rel,
 
 	s.repo = repo;
 	s.opts = opts;
+	s.root = opts->root ? opts->root : repo->workdir;
+	s.use_cache = !opts->root;
 	s.started_ns = scan_now_ns();
 	root->rel = xstrdup(rel);
 	root->name = xstrdup(path_basename(rel));

@@ -33,6 +33,12 @@ struct scan_node {
 struct scan_options {
 	struct odb_writer *writer;   /* NULL: hash only */
 	struct progress *progress;
+	/*
+	 * The directory rel is relative to, and the boundary symlinks may not
+	 * leave; NULL: the project's workdir. The stat cache (which describes
+	 * the workdir) is used only for the workdir.
+	 */
+	const char *root;
 };
 
 /*
