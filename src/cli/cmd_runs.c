@@ -347,6 +347,116 @@ static int runs_stage(int argc, char **argv, cairn_repo *repo, int del)
 	return err < 0 ? cli_lib_error() : 0;
 }
 
+/* ---------------------------------------------------------- checkpoints */
+
+struct checkpoints {
+	json_t *list;
+	int64_t want;     /* step wanted, or -1 for the latest */
+	int found;
+	int64_t step;
+	char *path;
+	int header;
+};
+
+static int pick_checkpoint(const cairn_checkpoint *c, void *payload)
+{
+	struct checkpoints *cp = payload;
+
+	if (cp->want >= 0 && c->step != cp->want)
+		return 0;
+	cp->found = 1;
+	cp->step = c->step;
+	free(cp->path);
+	cp->path = xstrdup(c->path);
+	return 0;
+}
+
+static int print_checkpoint(const cairn_checkpoint *c, void *payload)
+{
+	struct checkpoints *cp = payload;
+	char when[32], size[32], id[32];
+
+	if (cp->list) {
+		json_t *o = json_pack("{s:I, s:s, s:I, s:I}", "step", (json_int_t)c->step,
+				      "path", c->path, "size", (json_int_t)c->size,
+				      "created_ms", (json_int_t)c->created_ms);
+		json_t *meta = c->meta ? json_loads(c->meta, 0, NULL) : NULL;
+
+		if (meta)
+			json_object_set_new(o, "meta", meta);
+		json_array_append_new(cp->list, o);
+		return 0;
+	}
+	if (!cp->header++)
+		printf("%8s  %-16s %10s  %-19s  %s\n", "STEP", "CREATED (UTC)", "SIZE",
+		       "ID", "META");
+	printf("%8lld  %-16s %10s  %-19s  %s\n", (long long)c->step,
+	       cli_time(when, sizeof(when), c->created_ms),
+	       cli_size(size, sizeof(size), c->size),
+	       cli_short_id(id, sizeof(id), &c->oid), c->meta ? c->meta : "");
+	return 0;
+}
+
+/* runs checkpoint RUN [--step N | --latest] --out FILE;  runs checkpoints RUN */
+static int runs_checkpoint(int argc, char **argv, cairn_repo *repo, int list)
+{
+	static const struct option opts[] = {
+		{ "step", required_argument, NULL, 's' },
+		{ "latest", no_argument, NULL, 'l' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct checkpoints cp = { NULL, -1, 0, 0, NULL, 0 };
+	cairn_buf id = CAIRN_BUF_INIT;
+	const char *out = NULL;
+	char *end;
+	int opt, err;
+
+	optind = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		if (opt == 's') {
+			cp.want = strtoll(optarg, &end, 10);
+			if (*end || !*optarg || cp.want < 0)
+				cli_usage(self(), "--step needs a step number");
+		} else if (opt == 'l') {
+			cp.want = -1;
+		} else if (opt == 'o') {
+			out = optarg;
+		} else if (opt == 'j') {
+			cp.list = json_array();
+		} else {
+			cli_usage(self(), NULL);
+		}
+	}
+	if (optind + 2 != argc || (!list && !out))
+		cli_usage(self(), list ? "'runs checkpoints' takes one run"
+				       : "'runs checkpoint' takes a run and --out FILE");
+	resolve_or_die(&id, repo, argv[optind + 1]);
+	if (list) {
+		err = cairn_checkpoint_foreach(repo, id.ptr, print_checkpoint, &cp);
+		if (!err && cp.list) {
+			json_dumpf(cp.list, stdout, JSON_INDENT(2));
+			putchar('\n');
+		} else if (!err && !cp.header) {
+			printf("no checkpoints\n");
+		}
+	} else {
+		err = cairn_checkpoint_foreach(repo, id.ptr, pick_checkpoint, &cp);
+		if (!err && !cp.found)
+			err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
+					       cp.want >= 0 ? "run has no checkpoint at step %lld"
+							    : "run has no checkpoints%.0lld",
+					       (long long)cp.want);
+		if (!err && !(err = cairn_artifact_download(repo, id.ptr, cp.path, out)))
+			printf("wrote checkpoint of step %lld to %s\n", (long long)cp.step, out);
+	}
+	json_decref(cp.list);
+	free(cp.path);
+	cairn_buf_dispose(&id);
+	return err < 0 ? cli_lib_error() : 0;
+}
+
 int cmd_runs(int argc, char **argv, struct cli_ctx *ctx)
 {
 	const char *sub = argc > 1 ? argv[1] : "list";
@@ -355,7 +465,8 @@ int cmd_runs(int argc, char **argv, struct cli_ctx *ctx)
 
 	if (strcmp(sub, "show") && strcmp(sub, "compare") && strcmp(sub, "start") &&
 	    strcmp(sub, "end") && strcmp(sub, "delete") && strcmp(sub, "restore") &&
-	    strcmp(sub, "list") && strcmp(sub, "search"))
+	    strcmp(sub, "list") && strcmp(sub, "search") && strcmp(sub, "checkpoint") &&
+	    strcmp(sub, "checkpoints"))
 		cli_usage(self(), "unknown subcommand 'runs %s'", sub);
 	repo = cli_open_repo(ctx);
 	if (!strcmp(sub, "show"))
@@ -366,6 +477,8 @@ int cmd_runs(int argc, char **argv, struct cli_ctx *ctx)
 		ret = runs_start(argc, argv, repo);
 	else if (!strcmp(sub, "end"))
 		ret = runs_end(argc, argv, repo);
+	else if (!strcmp(sub, "checkpoint") || !strcmp(sub, "checkpoints"))
+		ret = runs_checkpoint(argc, argv, repo, !strcmp(sub, "checkpoints"));
 	else if (!strcmp(sub, "delete") || !strcmp(sub, "restore"))
 		ret = runs_stage(argc, argv, repo, !strcmp(sub, "delete"));
 	else

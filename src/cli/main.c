@@ -60,6 +60,22 @@ const struct cmd commands[] = {
 	  "\n"
 	  "A remote is a directory (local disk or a mount) holding a copy of the\n"
 	  "objects and the version list; it is created by 'remote add'.\n" },
+	{ "run", cmd_run, "run a command as a tracked run",
+	  "usage: cairn run [--experiment E] [--name NAME] [-p KEY=VALUE]...\n"
+	  "                 [--input DATA]... [--eval-input DATA]... [--python PY]\n"
+	  "                 -- COMMAND [ARGS]...\n"
+	  "\n"
+	  "Creates a run, runs COMMAND with CAIRN_RUN_ID set (so 'cairn log'\n"
+	  "inside it logs into the run), streams its output and keeps a copy as\n"
+	  "the artifact cairn/output.log, and ends the run FINISHED, FAILED (non-\n"
+	  "zero exit) or KILLED (a signal; Ctrl-C is passed to COMMAND). It\n"
+	  "records by itself: the git commit, branch, remote and dirty state (the\n"
+	  "diff is stored as an artifact), OS, kernel, CPU and memory, for Python\n"
+	  "commands the interpreter and its packages, the lock and environment\n"
+	  "files, and the data set versions behind --input paths and any tracked\n"
+	  "path among the arguments. --python (or $CAIRN_PYTHON) names the\n"
+	  "interpreter whose packages to record when it cannot be told from\n"
+	  "COMMAND. cairn exits with COMMAND's exit status.\n" },
 	{ "experiments", cmd_experiments, "create, list, rename, delete and restore experiments",
 	  "usage: cairn experiments create NAME\n"
 	  "   or: cairn experiments list [--all | --deleted] [--json]\n"
@@ -97,6 +113,8 @@ const struct cmd commands[] = {
 	  "   or: cairn runs compare RUN RUN... [--json]\n"
 	  "   or: cairn runs start [--experiment E] [--name NAME] [--parent RUN]\n"
 	  "   or: cairn runs end RUN [--status FINISHED|FAILED|KILLED]\n"
+	  "   or: cairn runs checkpoints RUN [--json]\n"
+	  "   or: cairn runs checkpoint RUN [--step N | --latest] --out FILE\n"
 	  "   or: cairn runs delete RUN\n"
 	  "   or: cairn runs restore RUN\n"
 	  "\n"

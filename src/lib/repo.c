@@ -160,6 +160,15 @@ int cairn_repo_init(cairn_repo **out, const char *path,
 		if (err < 0)
 			goto done;
 	}
+	/* The store never belongs in git: ignore everything inside it. */
+	{
+		char *gi = path_join(dir, ".gitignore");
+
+		err = fs_write_atomic(gi, "*\n", 2, 0644);
+		free(gi);
+		if (err < 0)
+			goto done;
+	}
 	if ((err = config_save(cfg, config_path)) < 0 ||
 	    (err = fs_fsync_dir(dir)) < 0)
 		goto done;

@@ -19,6 +19,9 @@
  *
  * A quote left open closes, as sqlparse's regular expressions do by
  * backtracking, at the last '' or \' inside it, else it is a stray byte.
+ * An identifier followed by one more bare word and a comparator is one
+ * identifier, as sqlparse reads an alias: `run name = 'x'` compares the
+ * attribute "run name", `params.batch size = '32'` the param "batch size".
  *
  * Compiling has MLflow's order of checks, so that a filter with several
  * faults reports the one MLflow reports:
@@ -697,6 +700,10 @@ static size_t try_comparison(const struct lexer *lx, size_t i, struct clause *c)
 
 	if (!parse_ident(lx, i, &j) || j >= lx->n)
 		return 0;
+	/* sqlparse's alias: `run name = 'x'` compares the key "run name" */
+	if (lx->t[j].kind == T_WORD && !is_keyword(lx, j) && j + 1 < lx->n &&
+	    (lx->t[j + 1].kind == T_CMP || is_keyword(lx, j + 1)))
+		j++;
 	if (lx->t[j].kind == T_CMP) {
 		op = NULL;
 		k = j + 1;

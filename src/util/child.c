@@ -17,8 +17,8 @@
  *      (otherwise the kernel would reap the child and its status would be
  *      lost); the forwarded signals are unblocked in this thread.
  *   3. posix_spawnp() the command with stdout and stderr on the pipes,
- *      every descriptor from 3 up closed, the caller's original signal
- *      mask and SIGPIPE reset to the caller's disposition. posix_spawnp()
+ *      every descriptor from 3 up closed, no signal blocked and SIGPIPE
+ *      back to the caller's disposition. posix_spawnp()
  *      reports a failed exec through its return value (glibc waits for
  *      the exec in a vfork-like child), so "not found" and "not
  *      executable" are told apart from a command that ran and failed.
@@ -60,6 +60,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -385,8 +386,11 @@ static int spawn_child(struct relay *r, const char *const *argv, char **env,
 	if (!rc)
 		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
 					      POSIX_SPAWN_SETSIGDEF);
-	if (!rc)
-		rc = posix_spawnattr_setsigmask(&attr, &s->mask);
+	if (!rc) {
+		/* Whatever this thread blocks, the command starts clean. */
+		sigemptyset(&dfl);
+		rc = posix_spawnattr_setsigmask(&attr, &dfl);
+	}
 	if (!rc) {
 		/* Handled signals are reset by exec; SIGPIPE is ours. */
 		sigemptyset(&dfl);
@@ -632,6 +636,9 @@ int child_run(struct child_result *out, const struct child_options *opts)
 done:
 	if (signals_set)
 		restore_signals(&saved);
+	/* Signals that came in too late to be read in the loop. */
+	if (r.sig_r >= 0)
+		handle_signals(&r);
 	/* Only after a failed relay loop: stop reading, then wait. */
 	close_fd(&r.out_r);
 	close_fd(&r.err_r);

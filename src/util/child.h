@@ -11,8 +11,8 @@
  * The child keeps our stdin, our process group and our session, so it can
  * read the terminal and a ^C typed there reaches it directly. It inherits
  * the environment (plus the entries asked for, plus PYTHONUNBUFFERED=1
- * unless that is already set), the signal mask of the calling thread and
- * the signals the caller ignores; every other signal is at its default.
+ * unless that is already set) and the signals the caller ignores; every
+ * other signal is at its default and none is blocked.
  * No descriptor besides 0, 1 and 2 is passed on.
  *
  * Signal handling is process-wide, so only one child_run() may be in
