@@ -253,13 +253,15 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		{ "input", required_argument, NULL, 'i' },
 		{ "eval-input", required_argument, NULL, 'E' },
 		{ "python", required_argument, NULL, 'P' },
+		{ "tag", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	cairn_run_create_options o = CAIRN_RUN_CREATE_OPTIONS_INIT;
 	char **params = xcalloc((size_t)argc, sizeof(char *));
 	char **inputs = xcalloc((size_t)argc, sizeof(char *));
 	char **evals = xcalloc((size_t)argc, sizeof(char *));
-	size_t nparams = 0, ninputs = 0, nevals = 0, i;
+	char **tags = xcalloc((size_t)argc, sizeof(char *));
+	size_t nparams = 0, ninputs = 0, nevals = 0, ntags = 0, i;
 	const char *python = getenv("CAIRN_PYTHON");
 	cairn_buf run = CAIRN_BUF_INIT;
 	struct child_result res;
@@ -295,6 +297,11 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		case 'P':
 			python = optarg;
 			break;
+		case 't':
+			if (!strchr(optarg, '='))
+				cli_usage(self(), "--tag takes KEY=VALUE, not '%s'", optarg);
+			tags[ntags++] = optarg;
+			break;
 		default:
 			cli_usage(self(), NULL);
 		}
@@ -314,6 +321,15 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 
 		*eq = '\0';
 		if (cairn_log_param(repo, run.ptr, params[i], eq + 1) < 0) {
+			cli_lib_error();
+			goto fail_run;
+		}
+	}
+	for (i = 0; i < ntags; i++) {
+		char *eq = strchr(tags[i], '=');
+
+		*eq = '\0';
+		if (cairn_set_tag(repo, run.ptr, tags[i], eq + 1) < 0) {
 			cli_lib_error();
 			goto fail_run;
 		}
@@ -378,5 +394,6 @@ out:
 	free(params);
 	free(inputs);
 	free(evals);
+	free(tags);
 	return ret;
 }

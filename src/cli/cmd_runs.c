@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/run_json.h"
 #include "util/alloc.h"
+#include "util/spawn.h"
 #include "util/banned.h"
 
 static const struct cmd *self(void)
@@ -457,6 +458,163 @@ static int runs_checkpoint(int argc, char **argv, cairn_repo *repo, int list)
 	return err < 0 ? cli_lib_error() : 0;
 }
 
+/* ------------------------------------------------------------ reproduce */
+
+static const char *tag_of(const cairn_run *r, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cairn_run_tag_count(r); i++)
+		if (!strcmp(cairn_run_tag(r, i)->key, key))
+			return cairn_run_tag(r, i)->value;
+	return NULL;
+}
+
+/* The data path of an input's data set version, or NULL. */
+static char *input_path(cairn_repo *repo, const cairn_run_input *in)
+{
+	struct buf spec = BUF_INIT;
+	cairn_data_version *v = NULL;
+	char *path = NULL;
+
+	buf_printf(&spec, "%s@v%llu", in->name, (unsigned long long)in->version);
+	if (cairn_data_lookup(&v, repo, spec.ptr) == 0)
+		path = strdup(v->path);
+	cairn_data_version_free(v);
+	buf_release(&spec);
+	return path;
+}
+
+static int runs_reproduce(int argc, char **argv, cairn_repo *repo,
+			  struct cli_ctx *ctx)
+{
+	const char *spec = NULL, *command, *commit, *dirty;
+	const cairn_run_info *info;
+	cairn_buf id = CAIRN_BUF_INIT;
+	struct buf name = BUF_INIT, reproduces = BUF_INIT;
+	cairn_run *run;
+	char **specs, **rargv;
+	size_t i, n, nspecs = 0, rargc = 0;
+	int exec = 0, err = 0, k;
+
+	for (k = 2; k < argc; k++) {
+		if (!strcmp(argv[k], "--exec"))
+			exec = 1;
+		else if (!spec)
+			spec = argv[k];
+		else
+			cli_usage(self(), "'runs reproduce' takes one run");
+	}
+	if (!spec)
+		cli_usage(self(), "'runs reproduce' takes one run");
+	resolve_or_die(&id, repo, spec);
+	if (cairn_run_get(&run, repo, id.ptr) < 0)
+		cli_die("%s", cairn_error_last()->message);
+	info = cairn_run_info_get(run);
+	command = tag_of(run, "cairn.command");
+	commit = tag_of(run, "mlflow.source.git.commit");
+	dirty = tag_of(run, "cairn.git.dirty");
+	if (!command) {
+		cairn_run_free(run);
+		cairn_buf_dispose(&id);
+		return cli_error("run %s was not made by 'cairn run': no command recorded",
+				 id.ptr);
+	}
+	n = cairn_run_input_count(run);
+	specs = xcalloc(n + 1, sizeof(char *));
+	printf("# reproduce run %s (%s)\n", info->run_id, info->name);
+	if (commit)
+		printf("git checkout %s\n", commit);
+	if (dirty && !strcmp(dirty, "true"))
+		printf("cairn artifacts get %s cairn/code.diff code.diff && git apply "
+		       "code.diff   # the run had local changes\n", info->run_id);
+	for (i = 0; i < n; i++) {
+		const cairn_run_input *in = cairn_run_input_get(run, i);
+		char *path = input_path(repo, in);
+		struct buf b = BUF_INIT;
+
+		if (!path) {
+			printf("# data set %s@v%llu is not known here; run 'cairn data pull'\n",
+			       in->name, (unsigned long long)in->version);
+			continue;
+		}
+		buf_printf(&b, "%s@v%llu", path, (unsigned long long)in->version);
+		printf("cairn data checkout %s\n", b.ptr);
+		specs[nspecs++] = buf_detach(&b, NULL);
+		free(path);
+	}
+	printf("cairn run --experiment %s", info->experiment_id);
+	for (i = 0; i < cairn_run_param_count(run); i++)
+		printf(" -p '%s=%s'", cairn_run_param(run, i)->key,
+		       cairn_run_param(run, i)->value);
+	printf(" -- %s\n", command);
+	if (!exec)
+		goto done;
+
+	/* --exec: the code must be what the run used. */
+	if (commit) {
+		struct buf head = BUF_INIT;
+		const char *git[] = { "git", "rev-parse", "HEAD", NULL };
+		int status = -1;
+
+		if (spawn_capture(&head, &status, git, ".", 4096, 5000) < 0 || status != 0 ||
+		    strncmp(head.ptr ? head.ptr : "", commit, strlen(commit)) != 0)
+			err = cli_error("the run used commit %s; check it out first "
+					"(git checkout %s)", commit, commit);
+		buf_release(&head);
+		if (err)
+			goto done;
+	}
+	if (nspecs) {
+		cairn_data_checkout_options co = CAIRN_DATA_CHECKOUT_OPTIONS_INIT;
+
+		if (cairn_data_checkout(repo, (const char *const *)specs, nspecs, &co,
+					NULL, NULL) < 0) {
+			err = cli_lib_error();
+			goto done;
+		}
+	}
+	buf_printf(&name, "%s-reproduced", info->name);
+	buf_printf(&reproduces, "cairn.reproduces=%s", info->run_id);
+	rargv = xcalloc(16 + 2 * (cairn_run_param_count(run) + n), sizeof(char *));
+	rargv[rargc++] = (char *)"run";
+	rargv[rargc++] = (char *)"--experiment";
+	rargv[rargc++] = (char *)info->experiment_id;
+	rargv[rargc++] = (char *)"--name";
+	rargv[rargc++] = name.ptr;
+	rargv[rargc++] = (char *)"--tag";
+	rargv[rargc++] = reproduces.ptr;
+	for (i = 0; i < cairn_run_param_count(run); i++) {
+		struct buf kv = BUF_INIT;
+
+		buf_printf(&kv, "%s=%s", cairn_run_param(run, i)->key,
+			   cairn_run_param(run, i)->value);
+		rargv[rargc++] = (char *)"-p";
+		rargv[rargc++] = buf_detach(&kv, NULL);
+	}
+	for (i = 0; i < nspecs; i++) {
+		rargv[rargc++] = (char *)"--input";
+		rargv[rargc++] = specs[i];
+	}
+	rargv[rargc++] = (char *)"--";
+	rargv[rargc++] = (char *)"sh";
+	rargv[rargc++] = (char *)"-c";
+	rargv[rargc++] = (char *)command;
+	err = cmd_run((int)rargc, rargv, ctx);
+	for (i = 0; i < cairn_run_param_count(run); i++)
+		free(rargv[8 + 2 * i]);
+	free(rargv);
+done:
+	for (i = 0; i < nspecs; i++)
+		free(specs[i]);
+	free(specs);
+	buf_release(&name);
+	buf_release(&reproduces);
+	cairn_run_free(run);
+	cairn_buf_dispose(&id);
+	return err;
+}
+
 int cmd_runs(int argc, char **argv, struct cli_ctx *ctx)
 {
 	const char *sub = argc > 1 ? argv[1] : "list";
@@ -466,7 +624,7 @@ int cmd_runs(int argc, char **argv, struct cli_ctx *ctx)
 	if (strcmp(sub, "show") && strcmp(sub, "compare") && strcmp(sub, "start") &&
 	    strcmp(sub, "end") && strcmp(sub, "delete") && strcmp(sub, "restore") &&
 	    strcmp(sub, "list") && strcmp(sub, "search") && strcmp(sub, "checkpoint") &&
-	    strcmp(sub, "checkpoints"))
+	    strcmp(sub, "checkpoints") && strcmp(sub, "reproduce"))
 		cli_usage(self(), "unknown subcommand 'runs %s'", sub);
 	repo = cli_open_repo(ctx);
 	if (!strcmp(sub, "show"))
@@ -477,6 +635,8 @@ int cmd_runs(int argc, char **argv, struct cli_ctx *ctx)
 		ret = runs_start(argc, argv, repo);
 	else if (!strcmp(sub, "end"))
 		ret = runs_end(argc, argv, repo);
+	else if (!strcmp(sub, "reproduce"))
+		ret = runs_reproduce(argc, argv, repo, ctx);
 	else if (!strcmp(sub, "checkpoint") || !strcmp(sub, "checkpoints"))
 		ret = runs_checkpoint(argc, argv, repo, !strcmp(sub, "checkpoints"));
 	else if (!strcmp(sub, "delete") || !strcmp(sub, "restore"))

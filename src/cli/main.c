@@ -62,7 +62,8 @@ const struct cmd commands[] = {
 	  "objects and the version list; it is created by 'remote add'.\n" },
 	{ "run", cmd_run, "run a command as a tracked run",
 	  "usage: cairn run [--experiment E] [--name NAME] [-p KEY=VALUE]...\n"
-	  "                 [--input DATA]... [--eval-input DATA]... [--python PY]\n"
+	  "                 [--input DATA]... [--eval-input DATA]... [--tag KEY=VALUE]...\n"
+	  "                 [--python PY]\n"
 	  "                 -- COMMAND [ARGS]...\n"
 	  "\n"
 	  "Creates a run, runs COMMAND with CAIRN_RUN_ID set (so 'cairn log'\n"
@@ -115,6 +116,7 @@ const struct cmd commands[] = {
 	  "   or: cairn runs end RUN [--status FINISHED|FAILED|KILLED]\n"
 	  "   or: cairn runs checkpoints RUN [--json]\n"
 	  "   or: cairn runs checkpoint RUN [--step N | --latest] --out FILE\n"
+	  "   or: cairn runs reproduce RUN [--exec]\n"
 	  "   or: cairn runs delete RUN\n"
 	  "   or: cairn runs restore RUN\n"
 	  "\n"
@@ -123,7 +125,11 @@ const struct cmd commands[] = {
 	  "  \"metrics.accuracy > 0.9 AND params.optimizer = 'adam'\"\n"
 	  "on metrics.*, params.*, tags.*, attributes (run_id, run_name, status,\n"
 	  "user_id, start_time, end_time) and datasets (name, digest, context).\n"
-	  "compare marks params that differ with '*' and shows metric deltas.\n" },
+	  "compare marks params that differ with '*' and shows metric deltas.\n"
+	  "reproduce prints what re-running RUN needs: the code commit, the data\n"
+	  "set versions to check out and the command; --exec checks the data out\n"
+	  "and runs it again as a new run tagged cairn.reproduces=RUN (the work\n"
+	  "tree must be at the recorded commit, without local changes).\n" },
 	{ "metrics", cmd_metrics, "a metric's history, as a table and a chart",
 	  "usage: cairn metrics history RUN KEY [--json]\n" },
 	{ "artifacts", cmd_artifacts, "list and fetch a run's artifacts",

@@ -196,7 +196,8 @@ static void lex(struct lexer *lx, const char *str)
 			kind = T_WORD;
 			len = word_len(s + i);
 		} else if (c == '.' && joined && is_part(prev->kind) &&
-			   (is_word(s[i + 1]) || s[i + 1] == '`' || s[i + 1] == '"')) {
+			   (is_word(s[i + 1]) || s[i + 1] == '`' ||
+			    s[i + 1] == '"')) {
 			kind = T_DOT;
 			len = 1;
 		} else if ((len = number_len(s + i)) != 0) {
@@ -206,15 +207,17 @@ static void lex(struct lexer *lx, const char *str)
 			len = word_len(s + i);
 		} else if (c == '\'' || c == '"' || c == '`') {
 			len = quoted_len(str, i, (char)c, c != '`');
-			kind = c == '\'' ? T_SQUOTE : c == '"' ? T_DQUOTE : T_BACKTICK;
+			kind = c == '\'' ? T_SQUOTE
+			       : c == '"' ? T_DQUOTE : T_BACKTICK;
 			if (!len) {
 				kind = T_OTHER;
 				len = 1;
 			}
 		} else if (strchr("<>=~!", c)) {
 			kind = T_CMP;
-			for (len = 1; s[i + len] && strchr("<>=~!", s[i + len]); len++)
-				;
+			len = 1;
+			while (s[i + len] && strchr("<>=~!", s[i + len]))
+				len++;
 		} else {
 			kind = c == '(' ? T_LPAREN : c == ')' ? T_RPAREN :
 			       c == ',' ? T_COMMA : c == ';' ? T_SEMI : T_OTHER;
@@ -442,9 +445,9 @@ static int get_identifier(enum entity *entity, char **key,
 			}
 		if (!found) {
 			char *name = xstrndup(e, elen);
-			int err = invalid("Invalid entity type '%s'. Valid values are "
-					  "['metric', 'parameter', 'tag', 'attribute', "
-					  "'dataset']", name);
+			int err = invalid("Invalid entity type '%s'. Valid values "
+					  "are ['metric', 'parameter', 'tag', "
+					  "'attribute', 'dataset']", name);
 
 			free(name);
 			return err;
@@ -471,15 +474,17 @@ static int get_identifier(enum entity *entity, char **key,
 			if (!strcmp(name, run_columns[i].name))
 				*col = &run_columns[i];
 		if (!*col)
-			return invalid("Invalid attribute key '%s' specified. Valid keys "
-				       "are '%s'", *key, for_order ? ORDER_KEYS : SEARCH_KEYS);
+			return invalid("Invalid attribute key '%s' specified. "
+				       "Valid keys are '%s'", *key,
+				       for_order ? ORDER_KEYS : SEARCH_KEYS);
 	} else if (*entity == E_DATASET) {
 		for (i = 0; i < 3; i++)
 			if (!strcmp(*key, dataset_columns[i].name))
 				*col = &dataset_columns[i];
 		if (!*col)
-			return invalid("Invalid dataset key '%s' specified. Valid keys are "
-				       "'{'name', 'digest', 'context'}'", *key);
+			return invalid("Invalid dataset key '%s' specified. Valid "
+				       "keys are '{'name', 'digest', 'context'}'",
+				       *key);
 	}
 	return 0;
 }
@@ -562,6 +567,8 @@ static int py_unescape(struct buf *b, const char *p, size_t len)
 		int n, d;
 
 		if (c == q) {
+			if (i + 1 >= end || p[i + 1] != q)
+				return -1;
 			i += 2;
 			continue;
 		}
@@ -592,7 +599,8 @@ static int py_unescape(struct buf *b, const char *p, size_t len)
 		case '0': case '1': case '2': case '3':
 		case '4': case '5': case '6': case '7':
 			cp = (uint32_t)(e - '0');
-			for (n = 1; n < 3 && i < end && p[i] >= '0' && p[i] <= '7'; n++)
+			for (n = 1; n < 3 && i < end && p[i] >= '0' && p[i] <= '7';
+			     n++)
 				cp = cp * 8 + (uint32_t)(p[i++] - '0');
 			if (!cp)
 				return -1;
@@ -601,7 +609,8 @@ static int py_unescape(struct buf *b, const char *p, size_t len)
 		case 'x': case 'u': case 'U':
 			n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
 			for (cp = 0; n > 0; n--) {
-				if (i >= end || (d = hex_value((unsigned char)p[i])) < 0)
+				if (i >= end ||
+				    (d = hex_value((unsigned char)p[i])) < 0)
 					return -1;
 				cp = cp * 16 + (uint32_t)d;
 				i++;
@@ -754,8 +763,9 @@ static int group_filter(struct compiler *cc, const char *filter)
 	lex(lx, filter);
 	for (i = 0; i < lx->n; i++)
 		if (lx->t[i].kind == T_SEMI && i + 1 < lx->n)
-			return invalid("Search filter contained multiple expression '%s'. "
-				       "Provide AND-ed expression list.", filter);
+			return invalid("Search filter contained multiple "
+				       "expression '%s'. Provide AND-ed expression "
+				       "list.", filter);
 
 	i = 0;
 	while (i < lx->n) {
@@ -791,7 +801,8 @@ static int group_filter(struct compiler *cc, const char *filter)
 		i = end;
 	}
 	if (nbad)
-		err = invalid("Invalid clause(s) in filter string: %s", buf_cstr(&bad));
+		err = invalid("Invalid clause(s) in filter string: %s",
+			      buf_cstr(&bad));
 	else if (lx->n && (!structure_ok || expect_cmp))
 		err = invalid("Invalid filter '%s'. Could not be parsed.", filter);
 	buf_release(&bad);
@@ -818,7 +829,8 @@ static int parse_list(struct compiler *cc, struct clause *c)
 
 			for (; j < end && (lx->t[j].kind == T_SQUOTE ||
 					   lx->t[j].kind == T_DQUOTE); j++)
-				if (py_unescape(&b, lx->s + lx->t[j].off, lx->t[j].len) < 0)
+				if (py_unescape(&b, lx->s + lx->t[j].off,
+						lx->t[j].len) < 0)
 					break;
 			if (j < end && (lx->t[j].kind == T_SQUOTE ||
 					lx->t[j].kind == T_DQUOTE)) {
@@ -1027,13 +1039,15 @@ static int parse_order(struct compiler *cc, const char *const *all, size_t nall,
 	struct lexer lx = { 0 };
 	struct buf ident = BUF_INIT;
 	struct order_key o = { E_ATTR, NULL, NULL, 1 };
+	const char *text;
 	size_t j, i, start, len;
 	int err = 0;
 
 	lex(&lx, str);
 	if (!parse_ident(&lx, 0, &j) || j + 1 < lx.n ||
 	    (j < lx.n && lx.t[j].kind != T_WORD)) {
-		err = invalid("Invalid order_by clause '%s'. Could not be parsed.", str);
+		err = invalid("Invalid order_by clause '%s'. Could not be "
+			      "parsed.", str);
 		goto done;
 	}
 	if (j < lx.n) {
@@ -1042,7 +1056,8 @@ static int parse_order(struct compiler *cc, const char *const *all, size_t nall,
 		if (ascii_ieq(dir, lx.t[j].len, "desc")) {
 			o.asc = 0;
 		} else if (!ascii_ieq(dir, lx.t[j].len, "asc")) {
-			err = invalid("Invalid ordering key in order_by clause '%s'.", str);
+			err = invalid("Invalid ordering key in order_by clause "
+				      "'%s'.", str);
 			goto done;
 		}
 	}
@@ -1060,11 +1075,13 @@ static int parse_order(struct compiler *cc, const char *const *all, size_t nall,
 		}
 	}
 	/* .strip() */
-	for (start = 0; start < ident.len && is_space(ident.ptr[start]); start++)
+	text = buf_cstr(&ident);
+	for (start = 0; start < ident.len && is_space(text[start]); start++)
 		;
-	for (len = ident.len - start; len && is_space(ident.ptr[start + len - 1]); len--)
-		;
-	if ((err = get_identifier(&o.entity, &o.key, &o.col, ident.ptr + start, len,
+	len = ident.len - start;
+	while (len && is_space(text[start + len - 1]))
+		len--;
+	if ((err = get_identifier(&o.entity, &o.key, &o.col, text + start, len,
 				  1)) < 0)
 		goto done;
 	if (o.entity == E_DATASET) {
@@ -1106,7 +1123,8 @@ static int op_in(const char *op, const char *const *set)
 /* Stage 4, one comparison: is its comparator one its entity takes? */
 static int check_op(const struct clause *c)
 {
-	static const char *const numeric[] = { "=", "!=", ">", ">=", "<", "<=", NULL };
+	static const char *const numeric[] = { "=", "!=", ">", ">=", "<", "<=",
+					       NULL };
 	static const char *const string[] = { "=", "!=", "LIKE", "ILIKE", NULL };
 	static const char *const list[] = { "=", "!=", "LIKE", "ILIKE", "IN",
 					    "NOT IN", NULL };
@@ -1136,8 +1154,8 @@ static int check_op(const struct clause *c)
 	}
 	/* MLflow's own messages differ in that closing quote */
 	if (!op_in(c->op, set))
-		return invalid("Invalid comparator '%s' not one of '%s%s", c->op, names,
-			       closing_quote ? "'" : "");
+		return invalid("Invalid comparator '%s' not one of '%s%s", c->op,
+			       names, closing_quote ? "'" : "");
 	if (c->vkind == V_LIST && strcmp(c->op, "IN") && strcmp(c->op, "NOT IN"))
 		return invalid("Invalid comparator '%s' for a list of values. Use "
 			       "either 'IN' or 'NOT IN'.", c->op);
@@ -1221,7 +1239,8 @@ static void emit_clause(struct run_query *q, const struct clause *c)
 	case E_PARAM:
 	case E_TAG:
 		buf_printf(w, "EXISTS (SELECT 1 FROM %s WHERE p.run = r.id AND "
-			   "p.key = ? AND ", c->entity == E_PARAM ? "params p" : "tags p");
+			   "p.key = ? AND ",
+			   c->entity == E_PARAM ? "params p" : "tags p");
 		bind_text(q, c->key);
 		emit_compare(q, "p.value", c);
 		buf_addch(w, ')');
@@ -1230,7 +1249,8 @@ static void emit_clause(struct run_query *q, const struct clause *c)
 		emit_compare(q, c->col->sql, c);
 		break;
 	case E_DATASET:
-		buf_puts(w, "EXISTS (SELECT 1 FROM run_inputs i WHERE i.run = r.id AND ");
+		buf_puts(w, "EXISTS (SELECT 1 FROM run_inputs i "
+			 "WHERE i.run = r.id AND ");
 		if (!strcmp(c->col->name, "context"))
 			buf_puts(w, "i.context <> '' AND ");
 		emit_compare(q, c->col->sql, c);
