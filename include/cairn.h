@@ -308,10 +308,10 @@ int cairn_data_push(cairn_transfer_stats *stats, cairn_repo *repo,
 /**
  * Fetch from a remote the objects the pointer files name (all pointers
  * when nspecs is 0), fetching only what is missing; data set versions the
- * remote knows are recorded locally. Does not touch the working tree: run
- * cairn_data_checkout() after.
+ * remote knows are recorded locally. Does not touch the working tree:
+ * `cairn data pull` is this followed by cairn_data_checkout().
  */
-int cairn_data_pull(cairn_transfer_stats *stats, cairn_repo *repo,
+int cairn_data_fetch(cairn_transfer_stats *stats, cairn_repo *repo,
 		    const char *const *specs, size_t nspecs,
 		    const cairn_transfer_options *opts);
 

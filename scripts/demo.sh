@@ -74,7 +74,6 @@ cd "$work/clone"
 run cairn init
 run cairn remote add backup "$work/remote"
 run cairn data pull
-run cairn data checkout
 run cairn data status
 run cairn data log customers.csv
 

@@ -408,7 +408,18 @@ static int data_show(int argc, char **argv, cairn_repo *repo)
 
 /* ------------------------------------------------------------ push, pull */
 
-static int data_transfer(int argc, char **argv, cairn_repo *repo, int push)
+static int print_pulled(const cairn_data_checkout_result *r, void *payload)
+{
+	(void)payload;
+	if (r->restored)
+		printf("restored %s to %s@v%llu\n", r->path, r->version->name,
+		       (unsigned long long)r->version->version);
+	return 0;
+}
+
+/* push, fetch, or pull (fetch, then check out what was fetched). */
+static int data_transfer(int argc, char **argv, cairn_repo *repo, int push,
+			 int checkout)
 {
 	cairn_transfer_options o = CAIRN_TRANSFER_OPTIONS_INIT;
 	cairn_transfer_stats st;
@@ -416,10 +427,23 @@ static int data_transfer(int argc, char **argv, cairn_repo *repo, int push)
 	char size[32];
 
 	o.progress = cli_interactive() && !json;
-	err = (push ? cairn_data_push : cairn_data_pull)(
+	err = (push ? cairn_data_push : cairn_data_fetch)(
 		&st, repo, (const char *const *)argv + first, (size_t)(argc - first), &o);
 	if (err < 0)
 		return cli_lib_error();
+	if (checkout) {
+		cairn_data_checkout_options co = CAIRN_DATA_CHECKOUT_OPTIONS_INIT;
+
+		co.progress = o.progress;
+		if (cairn_data_checkout(repo, (const char *const *)argv + first,
+					(size_t)(argc - first), &co,
+					json ? NULL : print_pulled, NULL) < 0) {
+			cli_lib_error();
+			fprintf(stderr, "hint: the objects were fetched; resolve the above "
+				"and run 'cairn data checkout'\n");
+			return EXIT_FAIL;
+		}
+	}
 	if (json)
 		dump_json(json_pack("{s:I, s:I, s:I, s:I}", "objects",
 				    (json_int_t)st.objects, "bytes", (json_int_t)st.bytes,
@@ -427,7 +451,7 @@ static int data_transfer(int argc, char **argv, cairn_repo *repo, int push)
 				    (json_int_t)st.versions));
 	else
 		printf("%s %llu object%s (%s); %llu already there; %llu version%s "
-		       "recorded\n", push ? "pushed" : "pulled",
+		       "recorded\n", push ? "pushed" : "fetched",
 		       (unsigned long long)st.objects, st.objects == 1 ? "" : "s",
 		       cli_size(size, sizeof(size), st.bytes),
 		       (unsigned long long)st.skipped, (unsigned long long)st.versions,
@@ -448,7 +472,8 @@ int cmd_data(int argc, char **argv, struct cli_ctx *ctx)
 	argv++;
 	if (strcmp(sub, "add") && strcmp(sub, "status") && strcmp(sub, "checkout") &&
 	    strcmp(sub, "diff") && strcmp(sub, "log") && strcmp(sub, "ls") &&
-	    strcmp(sub, "show") && strcmp(sub, "push") && strcmp(sub, "pull"))
+	    strcmp(sub, "show") && strcmp(sub, "push") && strcmp(sub, "pull") &&
+	    strcmp(sub, "fetch"))
 		cli_usage(self(), "unknown subcommand 'data %s'", sub);
 	repo = cli_open_repo(ctx);
 	if (!strcmp(sub, "add"))
@@ -464,7 +489,8 @@ int cmd_data(int argc, char **argv, struct cli_ctx *ctx)
 	else if (!strcmp(sub, "show"))
 		ret = data_show(argc, argv, repo);
 	else
-		ret = data_transfer(argc, argv, repo, !strcmp(sub, "push"));
+		ret = data_transfer(argc, argv, repo, !strcmp(sub, "push"),
+				    !strcmp(sub, "pull"));
 	cairn_repo_free(repo);
 	return ret;
 }

@@ -35,7 +35,8 @@ const struct cmd commands[] = {
 	  "   or: cairn data ls [--json]\n"
 	  "   or: cairn data show [--json] NAME[@VERSION]|PATH\n"
 	  "   or: cairn data push [--remote NAME] [--json] [SPEC...]\n"
-	  "   or: cairn data pull [--remote NAME] [--json] [PATH...]\n"
+	  "   or: cairn data fetch [--remote NAME] [--json] [PATH[@VERSION]...]\n"
+	  "   or: cairn data pull [--remote NAME] [--json] [PATH[@VERSION]...]\n"
 	  "\n"
 	  "add       store files or directories; write PATH.cairn (commit it to\n"
 	  "          git) and a .gitignore entry; record a new version of the\n"
@@ -49,8 +50,10 @@ const struct cmd commands[] = {
 	  "log       versions of a data set, oldest first\n"
 	  "ls        data sets and their latest versions\n"
 	  "show      one version, with the rows, columns and types of CSV files\n"
-	  "push/pull move the objects of data set versions to or from a remote,\n"
-	  "          only what the other side lacks (see 'cairn remote')\n"
+	  "push      send the objects of data set versions to a remote, only\n"
+	  "          what it lacks (see 'cairn remote')\n"
+	  "fetch     bring the objects the pointer files name from a remote\n"
+	  "pull      fetch, then checkout\n"
 	  "\n"
 	  "A VERSION is vN, or an id prefix of at least 4 hex digits.\n" },
 	{ "remote", cmd_remote, "manage remotes for push and pull",

@@ -15,6 +15,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -324,16 +326,131 @@ int odb_read_raw(struct buf *out, struct odb_info *info, struct odb *odb,
 	return 0;
 }
 
+/*
+ * Streaming a chunked file out uses two threads: a loader reads,
+ * decompresses and verifies chunks into a ring of buffers; the caller's
+ * thread feeds the whole-file hash and writes. Each side is about one
+ * SHA-256 pass, so the two cores share the work evenly.
+ */
+#define RING 8
+
+struct loader {
+	struct odb *odb;
+	const struct manifest *m;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct buf slots[RING];
+	int full[RING];
+	int stop;          /* set by the writer: give up */
+	int err;           /* set by the loader, with its message */
+	size_t failed_at;  /* chunk index of err */
+	char message[1024];
+	int klass;
+};
+
+static void *load_chunks(void *arg)
+{
+	struct loader *l = arg;
+	cairn_oid check;
+	size_t i;
+
+	for (i = 0; i < l->m->count; i++) {
+		struct buf *slot = &l->slots[i % RING];
+		struct pack_entry e;
+		struct pack *p;
+		int err = 0;
+
+		pthread_mutex_lock(&l->lock);
+		while (l->full[i % RING] && !l->stop)
+			pthread_cond_wait(&l->cond, &l->lock);
+		pthread_mutex_unlock(&l->lock);
+		if (l->stop)
+			return NULL;
+		if (!odb__find(&e, &p, l->odb, &l->m->chunks[i].oid))
+			err = not_found(&l->m->chunks[i].oid);
+		else if ((err = odb__load(slot, p, &e)) == 0) {
+			hash_buffer(&check, slot->ptr, slot->len);
+			if (cairn_oid_cmp(&check, &l->m->chunks[i].oid) != 0 ||
+			    slot->len != l->m->chunks[i].len)
+				err = mismatch(&l->m->chunks[i].oid);
+		}
+		pthread_mutex_lock(&l->lock);
+		if (err < 0) {
+			l->err = err;
+			l->failed_at = i;
+			l->klass = cairn_error_last()->klass;
+			snprintf(l->message, sizeof(l->message), "%s",
+				 cairn_error_last()->message);
+		}
+		l->full[i % RING] = 1;
+		pthread_cond_broadcast(&l->cond);
+		pthread_mutex_unlock(&l->lock);
+		if (err < 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+static int write_chunks(const struct manifest *m, struct odb *odb,
+			const cairn_oid *oid, int fd, struct progress *progress)
+{
+	struct loader l;
+	struct hash_ctx whole;
+	pthread_t thread;
+	cairn_oid check;
+	size_t i;
+	int err = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.odb = odb;
+	l.m = m;
+	pthread_mutex_init(&l.lock, NULL);
+	pthread_cond_init(&l.cond, NULL);
+	hash_init(&whole);
+	if (pthread_create(&thread, NULL, load_chunks, &l) != 0)
+		abort();
+	for (i = 0; i < m->count && !err; i++) {
+		struct buf *slot = &l.slots[i % RING];
+
+		pthread_mutex_lock(&l.lock);
+		while (!l.full[i % RING])
+			pthread_cond_wait(&l.cond, &l.lock);
+		if (l.err && l.failed_at == i)
+			err = cairn_error_setc(l.err, l.klass, "%s", l.message);
+		pthread_mutex_unlock(&l.lock);
+		if (err)
+			break;
+		hash_update(&whole, slot->ptr, slot->len);
+		err = fs_write_all(fd, slot->ptr, slot->len, "output");
+		progress_add(progress, slot->len);
+		pthread_mutex_lock(&l.lock);
+		l.full[i % RING] = 0;
+		pthread_cond_broadcast(&l.cond);
+		pthread_mutex_unlock(&l.lock);
+	}
+	pthread_mutex_lock(&l.lock);
+	l.stop = 1;
+	pthread_cond_broadcast(&l.cond);
+	pthread_mutex_unlock(&l.lock);
+	pthread_join(thread, NULL);
+	hash_final(&check, &whole);
+	hash_release(&whole);
+	if (!err && cairn_oid_cmp(&check, oid) != 0)
+		err = mismatch(oid);
+	for (i = 0; i < RING; i++)
+		buf_release(&l.slots[i]);
+	pthread_mutex_destroy(&l.lock);
+	pthread_cond_destroy(&l.cond);
+	return err;
+}
+
 int odb_read_file(struct odb *odb, const cairn_oid *oid, int fd,
 		  struct progress *progress)
 {
-	struct buf data = BUF_INIT, chunk = BUF_INIT;
+	struct buf data = BUF_INIT;
 	struct manifest m = { 0 };
-	struct hash_ctx whole = { 0 };
 	enum odb_type type;
 	char hex[CAIRN_OID_STRLEN + 1];
-	cairn_oid check;
-	size_t i;
 	int err;
 
 	cairn_oid_fmt(hex, oid);
@@ -351,37 +468,10 @@ int odb_read_file(struct odb *odb, const cairn_oid *oid, int fd,
 	}
 	if ((err = manifest_parse(&m, data.ptr, data.len, hex)) < 0)
 		goto done;
-	hash_init(&whole);
-	for (i = 0; i < m.count; i++) {
-		struct pack_entry e;
-		struct pack *p;
-
-		if (!odb__find(&e, &p, odb, &m.chunks[i].oid)) {
-			err = not_found(&m.chunks[i].oid);
-			goto done;
-		}
-		if ((err = odb__load(&chunk, p, &e)) < 0)
-			goto done;
-		hash_buffer(&check, chunk.ptr, chunk.len);
-		if (cairn_oid_cmp(&check, &m.chunks[i].oid) != 0 ||
-		    chunk.len != m.chunks[i].len) {
-			err = mismatch(&m.chunks[i].oid);
-			goto done;
-		}
-		hash_update(&whole, chunk.ptr, chunk.len);
-		if ((err = fs_write_all(fd, chunk.ptr, chunk.len, "output")) < 0)
-			goto done;
-		progress_add(progress, chunk.len);
-	}
-	hash_final(&check, &whole);
-	if (cairn_oid_cmp(&check, oid) != 0)
-		err = mismatch(oid);
+	err = write_chunks(&m, odb, oid, fd, progress);
 done:
-	if (whole.md)
-		hash_release(&whole);
 	manifest_release(&m);
 	buf_release(&data);
-	buf_release(&chunk);
 	return err;
 }
 

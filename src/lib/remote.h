@@ -8,6 +8,9 @@
  * Writes are staged and become visible at commit(), all together: a
  * remote that has an object also has everything that object references,
  * which lets a transfer skip whole directories the other side has.
+ *
+ * has(), read_raw() and write_raw() must be safe to call from several
+ * threads at once: a transfer copies blobs with two threads.
  */
 #ifndef CAIRN_LIB_REMOTE_H
 #define CAIRN_LIB_REMOTE_H

@@ -17,10 +17,14 @@
  * log` shows the same history on both sides.
  */
 #include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/data.h"
+#include "lib/manifest.h"
+#include "lib/tree.h"
 #include "lib/reach.h"
 #include "lib/remote.h"
 #include "util/alloc.h"
@@ -31,11 +35,18 @@
 struct xfer {
 	struct remote *src, *dst;
 	struct oidset seen;
-	cairn_oid *stack;
+	cairn_oid *stack;      /* trees, chunk lists, roots: walked in order */
 	size_t n, alloc;
+	cairn_oid *blobs;      /* files and chunks: copied by two threads */
+	size_t nblobs, ablobs;
 	int verify_blobs;
 	cairn_transfer_stats *stats;
 	struct progress *progress;
+	pthread_mutex_t lock;  /* stats, next, the first error */
+	size_t next;
+	int err;
+	char message[1024];
+	int klass;
 };
 
 static int push_oid(const cairn_oid *oid, void *payload)
@@ -47,55 +58,161 @@ static int push_oid(const cairn_oid *oid, void *payload)
 	return 0;
 }
 
-static int copy_closure(struct xfer *x)
+static void push_blob(struct xfer *x, const cairn_oid *oid)
 {
+	if (!oidset_insert(&x->seen, oid))
+		return;
+	ALLOC_GROW(x->blobs, x->nblobs + 1, x->ablobs);
+	x->blobs[x->nblobs++] = *oid;
+}
+
+/*
+ * Queue what an object references: a chunk list's chunks and a tree's
+ * small files are blobs for the copying threads; directories and large
+ * files are walked.
+ */
+static int queue_children(struct xfer *x, const cairn_oid *oid,
+			  enum odb_type type, const struct buf *content)
+{
+	char hex[CAIRN_OID_STRLEN + 1];
+	size_t i;
+	int err;
+
+	cairn_oid_fmt(hex, oid);
+	if (type == ODB_CHUNKED) {
+		struct manifest m;
+
+		if ((err = manifest_parse(&m, content->ptr, content->len, hex)) < 0)
+			return err;
+		for (i = 0; i < m.count; i++)
+			push_blob(x, &m.chunks[i].oid);
+		manifest_release(&m);
+	} else if (type == ODB_TREE) {
+		struct tree t;
+
+		if ((err = tree_parse(&t, content->ptr, content->len, hex)) < 0)
+			return err;
+		for (i = 0; i < t.count; i++) {
+			if (!tree_is_dir(t.entries[i].mode) &&
+			    t.entries[i].size < ODB_CHUNK_THRESHOLD)
+				push_blob(x, &t.entries[i].oid);
+			else
+				push_oid(&t.entries[i].oid, x);
+		}
+		tree_release(&t);
+	}
+	return 0;
+}
+
+/*
+ * Copy one object unless the destination has it; with `queue`, queue its
+ * children. Returns 1 if it was copied, 0 if skipped.
+ */
+static int copy_one(struct xfer *x, const cairn_oid *oid, struct buf *raw,
+		    struct buf *content, int queue)
+{
+	struct odb_info info;
+	int has, err;
+
+	if ((has = x->dst->ops->has(x->dst, oid)) != 0)
+		return has < 0 ? has : 0;
+	if ((err = x->src->ops->read_raw(x->src, oid, raw, &info)) < 0) {
+		if (err == CAIRN_ENOTFOUND) {
+			char hex[CAIRN_OID_STRLEN + 1];
+
+			cairn_oid_fmt(hex, oid);
+			err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_REMOTE,
+					       "object %s is missing from %s", hex,
+					       x->src->name);
+		}
+		return err;
+	}
+	if ((info.type != ODB_BLOB || x->verify_blobs) &&
+	    (err = reach_decode(content, oid, &info, raw->ptr, raw->len,
+				x->verify_blobs)) < 0)
+		return err;
+	if (queue && info.type != ODB_BLOB &&
+	    (err = queue_children(x, oid, info.type, content)) < 0)
+		return err;
+	if ((err = x->dst->ops->write_raw(x->dst, oid, &info, raw->ptr, raw->len)) < 0)
+		return err;
+	pthread_mutex_lock(&x->lock);
+	x->stats->objects++;
+	x->stats->bytes += raw->len;
+	pthread_mutex_unlock(&x->lock);
+	progress_add(x->progress, raw->len);
+	return 1;
+}
+
+static void *copy_blobs(void *arg)
+{
+	struct xfer *x = arg;
 	struct buf raw = BUF_INIT, content = BUF_INIT;
-	int err = 0;
 
-	while (x->n && !err) {
-		cairn_oid oid = x->stack[--x->n];
-		struct odb_info info;
-		int has;
+	for (;;) {
+		cairn_oid oid;
+		int ret;
 
-		if (!oidset_insert(&x->seen, &oid))
-			continue;
-		if ((has = x->dst->ops->has(x->dst, &oid)) < 0) {
-			err = has;
+		pthread_mutex_lock(&x->lock);
+		if (x->err || x->next >= x->nblobs) {
+			pthread_mutex_unlock(&x->lock);
 			break;
 		}
-		if (has) {
+		oid = x->blobs[x->next++];
+		pthread_mutex_unlock(&x->lock);
+		ret = copy_one(x, &oid, &raw, &content, 0);
+		pthread_mutex_lock(&x->lock);
+		if (ret == 0)
 			x->stats->skipped++;
-			continue;
+		if (ret < 0 && !x->err) {
+			x->err = ret;
+			x->klass = cairn_error_last()->klass;
+			snprintf(x->message, sizeof(x->message), "%s",
+				 cairn_error_last()->message);
 		}
-		if ((err = x->src->ops->read_raw(x->src, &oid, &raw, &info)) < 0) {
-			if (err == CAIRN_ENOTFOUND) {
-				char hex[CAIRN_OID_STRLEN + 1];
-
-				cairn_oid_fmt(hex, &oid);
-				err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_REMOTE,
-						       "object %s is missing from %s", hex,
-						       x->src->name);
-			}
-			break;
-		}
-		if ((info.type != ODB_BLOB || x->verify_blobs) &&
-		    (err = reach_decode(&content, &oid, &info, raw.ptr, raw.len,
-					x->verify_blobs)) < 0)
-			break;
-		if (info.type != ODB_BLOB &&
-		    (err = reach_children(&oid, info.type, content.ptr, content.len,
-					  push_oid, x)) < 0)
-			break;
-		if ((err = x->dst->ops->write_raw(x->dst, &oid, &info, raw.ptr,
-						  raw.len)) < 0)
-			break;
-		x->stats->objects++;
-		x->stats->bytes += raw.len;
-		progress_add(x->progress, raw.len);
+		pthread_mutex_unlock(&x->lock);
 	}
 	buf_release(&raw);
 	buf_release(&content);
-	return err;
+	return NULL;
+}
+
+/*
+ * Copy everything reachable from the stack that the destination lacks:
+ * first the walk (directories and chunk lists, one thread), then the
+ * blobs it found, by two threads (reading and verifying one while the
+ * other writes). The remote ops are thread-safe (remote.h).
+ */
+static int copy_closure(struct xfer *x)
+{
+	struct buf raw = BUF_INIT, content = BUF_INIT;
+	pthread_t threads[2];
+	int err = 0, i, started = 0;
+
+	while (x->n && !err) {
+		cairn_oid oid = x->stack[--x->n];
+
+		if (!oidset_insert(&x->seen, &oid))
+			continue;
+		err = copy_one(x, &oid, &raw, &content, 1);
+		if (err == 0)
+			x->stats->skipped++;
+		err = err < 0 ? err : 0;
+	}
+	buf_release(&raw);
+	buf_release(&content);
+	if (err < 0)
+		return err;
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&threads[i], NULL, copy_blobs, x) == 0)
+			started++;
+	if (!started)
+		copy_blobs(x);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	if (x->err)
+		return cairn_error_setc(x->err, x->klass, "%s", x->message);
+	return 0;
 }
 
 /* ------------------------------------------------ the versions list */
@@ -278,6 +395,7 @@ int cairn_data_push(cairn_transfer_stats *stats, cairn_repo *repo,
 	memset(&x, 0, sizeof(x));
 	memset(&m, 0, sizeof(m));
 	x.stats = stats;
+	pthread_mutex_init(&x.lock, NULL);
 	if ((err = roots_from_specs(&r, repo, specs, nspecs)) < 0 ||
 	    (err = remote_open(&x.dst, repo, opts->remote)) < 0 ||
 	    (err = remote_local_open(&x.src, repo)) < 0 ||
@@ -310,6 +428,8 @@ done:
 	remote_free(x.dst);
 	oidset_clear(&x.seen);
 	free(x.stack);
+	free(x.blobs);
+	pthread_mutex_destroy(&x.lock);
 	roots_release(&r);
 	buf_release(&list);
 	buf_release(&m.keys);
@@ -341,7 +461,7 @@ static int import_version(const cairn_data_version *v, void *payload)
 	return 0;
 }
 
-int cairn_data_pull(cairn_transfer_stats *stats, cairn_repo *repo,
+int cairn_data_fetch(cairn_transfer_stats *stats, cairn_repo *repo,
 		    const char *const *specs, size_t nspecs,
 		    const cairn_transfer_options *opts)
 {
@@ -360,6 +480,7 @@ int cairn_data_pull(cairn_transfer_stats *stats, cairn_repo *repo,
 	memset(&x, 0, sizeof(x));
 	x.stats = stats;
 	x.verify_blobs = 1;
+	pthread_mutex_init(&x.lock, NULL);
 	if ((err = remote_open(&x.src, repo, opts->remote)) < 0 ||
 	    (err = remote_local_open(&x.dst, repo)) < 0)
 		goto done;
@@ -406,6 +527,8 @@ done:
 	remote_free(x.dst);
 	oidset_clear(&x.seen);
 	free(x.stack);
+	free(x.blobs);
+	pthread_mutex_destroy(&x.lock);
 	for (i = 0; i < n; i++)
 		free(versions[i]);
 	free(versions);

@@ -34,8 +34,8 @@ test_expect_success 'a second version pushes only its new chunks' '
 
 test_expect_success 'a clone with only pointer files pulls and restores' '
 	mkdir c && cp p/big.cairn p/d.cairn c/ && cd c && cairn init &&
-	cairn remote add backup ../r && cairn data pull >out && grep pulled out &&
-	cairn data checkout && cmp big ../p/big && diff -r d ../p/d &&
+	cairn remote add backup ../r && cairn data pull >out && grep fetched out && grep "restored big" out &&
+	cmp big ../p/big && diff -r d ../p/d &&
 	cairn data log big | grep "^v2 "
 '
 
