@@ -1470,7 +1470,7 @@ static void test_push_pull(void **state)
 	assert_int_equal(mkdir(other, 0755), 0);
 	assert_int_equal(cairn_repo_init(&b, other, NULL), 0);
 	assert_int_equal(chdir(other), 0);
-	assert_int_equal(cairn_data_pull(&st, b, NULL, 0, NULL), CAIRN_ENOTFOUND);
+	assert_int_equal(cairn_data_fetch(&st, b, NULL, 0, NULL), CAIRN_ENOTFOUND);
 	for (i = 0; i < 3; i++) {
 		char *from = path_join(f->proj, pointers[i]);
 
@@ -1484,11 +1484,11 @@ static void test_push_pull(void **state)
 			 CAIRN_ENOTFOUND);
 	assert_non_null(strstr(cairn_error_last()->message, "pull"));
 
-	assert_int_equal(cairn_data_pull(&st, b, NULL, 0, NULL), 0);
+	assert_int_equal(cairn_data_fetch(&st, b, NULL, 0, NULL), 0);
 	assert_true(st.objects > 0);
 	assert_true(st.bytes > 0);
 	assert_int_equal(st.versions, 3);
-	assert_int_equal(cairn_data_pull(&st, b, NULL, 0, NULL), 0);
+	assert_int_equal(cairn_data_fetch(&st, b, NULL, 0, NULL), 0);
 	assert_int_equal(st.objects, 0);
 	assert_int_equal(st.versions, 0);
 
@@ -1531,7 +1531,7 @@ static void test_push_pull(void **state)
 	assert_int_equal(st.versions, 1);
 	assert_int_equal(chdir(other), 0);
 	specs[0] = "f.bin@v2";
-	assert_int_equal(cairn_data_pull(&st, b, specs, 1, NULL), 0);
+	assert_int_equal(cairn_data_fetch(&st, b, specs, 1, NULL), 0);
 	assert_true(st.objects >= 1);
 	assert_int_equal(st.versions, 1);
 	memset(&c, 0, sizeof(c));
@@ -1549,7 +1549,7 @@ static void test_push_pull(void **state)
 		cairn_transfer_options opts = CAIRN_TRANSFER_OPTIONS_INIT;
 
 		opts.remote = "elsewhere";
-		assert_int_equal(cairn_data_pull(&st, b, NULL, 0, &opts),
+		assert_int_equal(cairn_data_fetch(&st, b, NULL, 0, &opts),
 				 CAIRN_ENOTFOUND);
 	}
 
