@@ -496,7 +496,7 @@ cairn_large() {
 	if cairn_clone "$P" "$R/clone" "$R/remote"; then
 		verify=check_pull_big
 		measure cairn pull_big $r "$R/clone" "$R/clone/.cairn/objects" \
-			"$n" 1 "$cairn" data pull
+			"$n" 1 "$cairn" data fetch
 		verify=
 	else
 		notes+=("cairn: could not set up the clone for pull_big, run $r")
@@ -539,7 +539,7 @@ cairn_small() {
 	if cairn_clone "$P" "$R/clone" "$R/remote"; then
 		verify=check_pull_small
 		measure cairn pull_small $r "$R/clone" \
-			"$R/clone/.cairn/objects" "$n" $nsmall "$cairn" data pull
+			"$R/clone/.cairn/objects" "$n" $nsmall "$cairn" data fetch
 		verify=
 	else
 		notes+=("cairn: could not set up the clone for pull_small, run $r")
@@ -745,9 +745,9 @@ if check_cairn; then
 	done
 	[ "$cold" = 1 ] && [ $is_root -eq 1 ] && cairn_cold
 	[ "$pull_restored_big" = no ] &&
-		notes+=("cairn data pull left big.bin absent; the check ran 'cairn data checkout' untimed after it")
+		notes+=("cairn data fetch (the timed pull) moves objects only; 'cairn data checkout' ran untimed after it for the byte check")
 	[ "$pull_restored_small" = no ] &&
-		notes+=("cairn data pull left small/ absent; the check ran 'cairn data checkout' untimed after it")
+		notes+=("cairn data fetch (the timed pull) moves objects only; 'cairn data checkout' ran untimed after it for the byte check")
 else
 	log "cairn not run: $cairn_state"
 fi

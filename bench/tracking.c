@@ -69,6 +69,9 @@
 /* ------------------------------------------------------------ helpers */
 
 static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -428,7 +431,7 @@ static int cmd_show(int argc, char **argv)
 static int cmd_populate(int argc, char **argv)
 {
 	long runs, nmet, npar, r, i;
-	char (*mkeys)[16], (*pkeys)[16], (*pvals)[32];
+	char (*mkeys)[24], (*pkeys)[24], (*pvals)[32];
 	cairn_metric *m;
 	cairn_kv *p;
 	cairn_repo *repo;
@@ -705,5 +708,4 @@ int main(int argc, char **argv)
 		return cmd_plan(argc, argv);
 	die("usage: tracking-bench ingest|single|raw|show|populate|search|"
 	    "handsql|plan ARGS (see bench/tracking.c)");
-	return 1;
 }
