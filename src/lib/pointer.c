@@ -725,6 +725,19 @@ int pointer_write(const char *path, const struct pointer *p)
 	if ((err = check_pointer(p, path)) < 0)
 		return err;
 	pointer_format(&b, p);
+	{
+		/* Unchanged: leave the file (and its mtime) alone; no fsync. */
+		struct buf old = BUF_INIT;
+		int same = fs_read_file_max(&old, path, POINTER_MAX_SIZE) == 0 &&
+			   old.len == b.len && !memcmp(old.ptr, b.ptr, b.len);
+
+		buf_release(&old);
+		cairn_error_reset();
+		if (same) {
+			buf_release(&b);
+			return 0;
+		}
+	}
 	err = fs_write_atomic(path, b.ptr, b.len, 0644);
 	buf_release(&b);
 	return err;

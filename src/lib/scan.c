@@ -151,6 +151,9 @@ static int walk_dir(struct scan *s, struct scan_node *n)
 		c = xcalloc(1, sizeof(*c));
 		c->name = xstrdup(de->d_name);
 		c->rel = n->rel[0] ? path_join(n->rel, de->d_name) : xstrdup(de->d_name);
+		/* Relative to the open directory: no path walk per file. */
+		c->have_stat = fstatat(dirfd(d), de->d_name, &c->st,
+				       AT_SYMLINK_NOFOLLOW) == 0;
 		ALLOC_GROW(n->children, n->nchildren + 1, n->alloc);
 		n->children[n->nchildren++] = c;
 	}
@@ -167,10 +170,12 @@ static int walk_dir(struct scan *s, struct scan_node *n)
 
 static int walk(struct scan *s, struct scan_node *n)
 {
-	char *abs = path_join(s->root, n->rel);
+	char *abs = NULL;
 	int err = 0;
 
-	if (lstat(abs, &n->st) < 0) {
+	if (!n->have_stat || S_ISLNK(n->st.st_mode))
+		abs = path_join(s->root, n->rel);
+	if (!n->have_stat && lstat(abs, &n->st) < 0) {
 		if (errno == ENOENT)
 			err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_DATA,
 					       "'%s' does not exist", n->rel);
@@ -437,9 +442,24 @@ static int cache_node(cairn_repo *repo, const struct scan_node *n)
 	return err;
 }
 
+static int any_hashed(const struct scan_node *n)
+{
+	size_t i;
+
+	if (!n->is_dir)
+		return n->hashed;
+	for (i = 0; i < n->nchildren; i++)
+		if (any_hashed(n->children[i]))
+			return 1;
+	return 0;
+}
+
 int scan_update_cache(cairn_repo *repo, const struct scan_node *root)
 {
 	int err;
+
+	if (!any_hashed(root))
+		return 0; /* nothing new to remember: no write transaction */
 
 	if ((err = db_begin(repo->db)) < 0)
 		return err;

@@ -22,6 +22,7 @@ struct scan_node {
 	int is_dir;
 	unsigned mode; /* TREE_MODE_* */
 	struct stat st;
+	int have_stat;  /* st was filled by the parent's walk */
 	cairn_oid oid;
 	int hashed;    /* oid was computed (not taken from the cache) */
 	int64_t hashed_ns; /* when reading it began */
