@@ -58,7 +58,8 @@ bad:
 
 int reach_children(const cairn_oid *oid, enum odb_type type,
 		   const void *content, size_t len,
-		   int (*cb)(const cairn_oid *child, void *payload), void *payload)
+		   int (*cb)(const cairn_oid *child, int is_blob, void *payload),
+		   void *payload)
 {
 	char hex[CAIRN_OID_STRLEN + 1];
 	size_t i;
@@ -71,7 +72,10 @@ int reach_children(const cairn_oid *oid, enum odb_type type,
 		if ((ret = tree_parse(&t, content, len, hex)) < 0)
 			return ret;
 		for (i = 0; i < t.count && !ret; i++)
-			ret = cb(&t.entries[i].oid, payload);
+			ret = cb(&t.entries[i].oid,
+				 !tree_is_dir(t.entries[i].mode) &&
+					 t.entries[i].size < ODB_CHUNK_THRESHOLD,
+				 payload);
 		tree_release(&t);
 	} else if (type == ODB_CHUNKED) {
 		struct manifest m;
@@ -79,7 +83,7 @@ int reach_children(const cairn_oid *oid, enum odb_type type,
 		if ((ret = manifest_parse(&m, content, len, hex)) < 0)
 			return ret;
 		for (i = 0; i < m.count && !ret; i++)
-			ret = cb(&m.chunks[i].oid, payload);
+			ret = cb(&m.chunks[i].oid, 1, payload);
 		manifest_release(&m);
 	}
 	return ret;
@@ -90,10 +94,11 @@ struct stack {
 	size_t n, alloc;
 };
 
-static int push_child(const cairn_oid *child, void *payload)
+static int push_child(const cairn_oid *child, int is_blob, void *payload)
 {
 	struct stack *s = payload;
 
+	(void)is_blob;
 	ALLOC_GROW(s->items, s->n + 1, s->alloc);
 	s->items[s->n++] = *child;
 	return 0;
@@ -108,7 +113,7 @@ int reach_walk(struct odb *odb, const cairn_oid *root, struct oidset *seen,
 	struct buf content = BUF_INIT;
 	int ret = 0;
 
-	push_child(root, &s);
+	push_child(root, 0, &s);
 	while (s.n && !ret) {
 		cairn_oid oid = s.items[--s.n];
 		struct odb_info info;

@@ -20,10 +20,15 @@ int reach_decode(struct buf *out, const cairn_oid *oid,
 		 const struct odb_info *info, const void *raw, size_t len,
 		 int verify_blobs);
 
-/* Call cb for each id the object's content references. */
+/*
+ * Call cb for each id the object's content references; is_blob says the
+ * child is known to be a blob (a chunk, or a file under the chunking
+ * threshold), which needs no walking.
+ */
 int reach_children(const cairn_oid *oid, enum odb_type type,
 		   const void *content, size_t len,
-		   int (*cb)(const cairn_oid *child, void *payload), void *payload);
+		   int (*cb)(const cairn_oid *child, int is_blob, void *payload),
+		   void *payload);
 
 /*
  * Walk everything reachable from root in the local store, skipping ids in

@@ -50,6 +50,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/banned.h"
 
 /* ------------------------------------------------------------ lexer */
@@ -540,17 +541,6 @@ static void add_utf8(struct buf *b, uint32_t cp)
 	}
 }
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Append the Python string literal p[0..len) (quotes included; a doubled
  * quote inside is two adjacent literals) to b. -1 if Python would not
@@ -610,7 +600,7 @@ static int py_unescape(struct buf *b, const char *p, size_t len)
 			n = e == 'x' ? 2 : e == 'u' ? 4 : 8;
 			for (cp = 0; n > 0; n--) {
 				if (i >= end ||
-				    (d = hex_value((unsigned char)p[i])) < 0)
+				    (d = hex_digit_value((unsigned char)p[i])) < 0)
 					return -1;
 				cp = cp * 16 + (uint32_t)d;
 				i++;

@@ -23,8 +23,6 @@
 #include <string.h>
 
 #include "lib/data.h"
-#include "lib/manifest.h"
-#include "lib/tree.h"
 #include "lib/reach.h"
 #include "lib/remote.h"
 #include "util/alloc.h"
@@ -67,40 +65,17 @@ static void push_blob(struct xfer *x, const cairn_oid *oid)
 }
 
 /*
- * Queue what an object references: a chunk list's chunks and a tree's
- * small files are blobs for the copying threads; directories and large
- * files are walked.
+ * Queue what an object references: blobs (chunks, small files) for the
+ * copying threads, directories and large files for the walk.
  */
-static int queue_children(struct xfer *x, const cairn_oid *oid,
-			  enum odb_type type, const struct buf *content)
+static int queue_child(const cairn_oid *child, int is_blob, void *payload)
 {
-	char hex[CAIRN_OID_STRLEN + 1];
-	size_t i;
-	int err;
+	struct xfer *x = payload;
 
-	cairn_oid_fmt(hex, oid);
-	if (type == ODB_CHUNKED) {
-		struct manifest m;
-
-		if ((err = manifest_parse(&m, content->ptr, content->len, hex)) < 0)
-			return err;
-		for (i = 0; i < m.count; i++)
-			push_blob(x, &m.chunks[i].oid);
-		manifest_release(&m);
-	} else if (type == ODB_TREE) {
-		struct tree t;
-
-		if ((err = tree_parse(&t, content->ptr, content->len, hex)) < 0)
-			return err;
-		for (i = 0; i < t.count; i++) {
-			if (!tree_is_dir(t.entries[i].mode) &&
-			    t.entries[i].size < ODB_CHUNK_THRESHOLD)
-				push_blob(x, &t.entries[i].oid);
-			else
-				push_oid(&t.entries[i].oid, x);
-		}
-		tree_release(&t);
-	}
+	if (is_blob)
+		push_blob(x, child);
+	else
+		push_oid(child, x);
 	return 0;
 }
 
@@ -132,7 +107,8 @@ static int copy_one(struct xfer *x, const cairn_oid *oid, struct buf *raw,
 				x->verify_blobs)) < 0)
 		return err;
 	if (queue && info.type != ODB_BLOB &&
-	    (err = queue_children(x, oid, info.type, content)) < 0)
+	    (err = reach_children(oid, info.type, content->ptr, content->len,
+				  queue_child, x)) < 0)
 		return err;
 	if ((err = x->dst->ops->write_raw(x->dst, oid, &info, raw->ptr, raw->len)) < 0)
 		return err;

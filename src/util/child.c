@@ -5,11 +5,12 @@
  * One call, in five steps:
  *   1. claim the process-wide slot (signal dispositions are per process,
  *      so two calls at once would steal each other's signals), build the
- *      child's environment, create three pipes: the child's stdout, its
- *      stderr, and the self-pipe the signal handlers write to. All are
- *      O_CLOEXEC and moved to descriptors 3 and up, so that with one of
- *      0, 1, 2 closed on entry nothing of ours takes its number (our
- *      "stdout" must never be one of our own pipes).
+ *      child's environment, create two pipes for the child's stdout and
+ *      stderr, and the self-pipe the signal handlers write to (once per
+ *      process, see the invariants). All are O_CLOEXEC and moved to
+ *      descriptors 3 and up, so that with one of 0, 1, 2 closed on entry
+ *      nothing of ours takes its number (our "stdout" must never be one
+ *      of our own pipes).
  *   2. install the handlers: SIGINT, SIGTERM, SIGHUP and SIGQUIT (each one
  *      unless the caller ignores it) get a handler that writes a two-byte
  *      record {signal, sent by the kernel} to the self-pipe; SIGPIPE is
@@ -40,7 +41,12 @@
  * this thread, before this thread has reaped it, so its pid cannot have
  * been reused by then. The child is reaped on every path after a
  * successful spawn. Every descriptor opened here is closed before
- * returning, and none reaches the child (closefrom in the file actions).
+ * returning, except the self-pipe, and none reaches the child (closefrom
+ * in the file actions). The self-pipe is made once and never closed: a
+ * handler running late on another thread may still write to the
+ * descriptor it read before the handlers were restored, and that must
+ * land in this pipe (drained at the start of each call), never in a file
+ * that reused the number.
  *
  * Keyboard signals: ^C or ^\ typed at the terminal go to the whole
  * foreground process group, the child included; the kernel marks those
@@ -86,7 +92,12 @@ static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
 /* Set while a child_run() is in progress in this process. */
 static atomic_int child_busy;
-/* The self-pipe's write end, for the handlers; -1 outside child_run(). */
+/*
+ * The self-pipe, made by the first call and kept for the life of the
+ * process (see the invariants above); only touched under child_busy.
+ */
+static int signal_pipe[2] = { -1, -1 };
+/* Its write end, for the handlers; -1 outside child_run(). */
 static volatile sig_atomic_t signal_wfd = -1;
 
 struct saved_signals {
@@ -168,6 +179,27 @@ static int make_pipe(int fds[2], int flags)
 		return cairn_error_set_os("cannot create a pipe");
 	if (move_high(&fds[0]) < 0 || move_high(&fds[1]) < 0)
 		return CAIRN_ERROR;
+	return 0;
+}
+
+/* Make the self-pipe, or empty it of records a late handler left. */
+static int open_signal_pipe(void)
+{
+	unsigned char junk[64];
+	int fds[2] = { -1, -1 }, err;
+
+	if (signal_pipe[0] >= 0) {
+		while (read(signal_pipe[0], junk, sizeof(junk)) > 0)
+			;
+		return 0;
+	}
+	if ((err = make_pipe(fds, O_NONBLOCK)) < 0) {
+		close_fd(&fds[0]);
+		close_fd(&fds[1]);
+		return err;
+	}
+	signal_pipe[0] = fds[0];
+	signal_pipe[1] = fds[1];
 	return 0;
 }
 
@@ -323,13 +355,15 @@ static int install_signals(struct saved_signals *s, int wfd)
 	sigemptyset(&unblock);
 	for (i = 0; i < NFORWARDED; i++) {
 		if (sigaction(forwarded[i], NULL, &s->fwd[i]) < 0)
-			return cairn_error_set_os("cannot read a signal handler");
+			return cairn_error_set_os("cannot read signal %d's handler",
+						  forwarded[i]);
 		/* Ignored by the caller: leave it so, for the child too. */
 		if (!(s->fwd[i].sa_flags & SA_SIGINFO) &&
 		    s->fwd[i].sa_handler == SIG_IGN)
 			continue;
 		if (sigaction(forwarded[i], &sa, NULL) < 0)
-			return cairn_error_set_os("cannot set a signal handler");
+			return cairn_error_set_os("cannot handle signal %d",
+						  forwarded[i]);
 		s->installed[i] = 1;
 		sigaddset(&unblock, forwarded[i]);
 	}
@@ -344,7 +378,7 @@ static int install_signals(struct saved_signals *s, int wfd)
 			      s->pipe.sa_handler == SIG_IGN;
 
 	if (sigaction(SIGCHLD, NULL, &s->chld) < 0)
-		return cairn_error_set_os("cannot read a signal handler");
+		return cairn_error_set_os("cannot read SIGCHLD's handler");
 	if ((!(s->chld.sa_flags & SA_SIGINFO) &&
 	     s->chld.sa_handler == SIG_IGN) ||
 	    (s->chld.sa_flags & SA_NOCLDWAIT)) {
@@ -523,6 +557,15 @@ static void pump(struct relay *r, int *fd, int to, int *to_ok)
 	}
 }
 
+/* Append fd (for reading) to the poll set; returns its index. */
+static int add_poll(struct pollfd *p, int *n, int fd)
+{
+	p[*n].fd = fd;
+	p[*n].events = POLLIN;
+	p[*n].revents = 0;
+	return (*n)++;
+}
+
 static int relay_loop(struct relay *r)
 {
 	for (;;) {
@@ -544,20 +587,13 @@ static int relay_loop(struct relay *r)
 			timeout = r->pidfd >= 0 ? -1 : WAIT_POLL_MS;
 		}
 
-		if (r->out_r >= 0) {
-			i_out = n;
-			p[n++] = (struct pollfd){ .fd = r->out_r, .events = POLLIN };
-		}
-		if (r->err_r >= 0) {
-			i_err = n;
-			p[n++] = (struct pollfd){ .fd = r->err_r, .events = POLLIN };
-		}
-		i_sig = n;
-		p[n++] = (struct pollfd){ .fd = r->sig_r, .events = POLLIN };
-		if (!r->reaped && r->pidfd >= 0) {
-			i_pid = n;
-			p[n++] = (struct pollfd){ .fd = r->pidfd, .events = POLLIN };
-		}
+		if (r->out_r >= 0)
+			i_out = add_poll(p, &n, r->out_r);
+		if (r->err_r >= 0)
+			i_err = add_poll(p, &n, r->err_r);
+		i_sig = add_poll(p, &n, r->sig_r);
+		if (!r->reaped && r->pidfd >= 0)
+			i_pid = add_poll(p, &n, r->pidfd);
 
 		if (poll(p, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
@@ -580,7 +616,6 @@ int child_run(struct child_result *out, const struct child_options *opts)
 	struct saved_signals saved;
 	struct relay r;
 	int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-	int sig_pipe[2] = { -1, -1 };
 	int err = 0, claimed = 0, signals_set = 0, started = 0;
 	char **env = NULL;
 
@@ -604,15 +639,15 @@ int child_run(struct child_result *out, const struct child_options *opts)
 
 	if ((err = build_env(&env, opts->env_add)) < 0)
 		goto done;
-	if ((err = make_pipe(out_pipe, 0)) < 0 ||
+	if ((err = open_signal_pipe()) < 0 ||
+	    (err = make_pipe(out_pipe, 0)) < 0 ||
 	    (err = make_pipe(err_pipe, 0)) < 0 ||
-	    (err = make_pipe(sig_pipe, O_NONBLOCK)) < 0 ||
 	    (err = set_nonblock(out_pipe[0])) < 0 ||
 	    (err = set_nonblock(err_pipe[0])) < 0)
 		goto done;
 
 	signals_set = 1;
-	if ((err = install_signals(&saved, sig_pipe[1])) < 0)
+	if ((err = install_signals(&saved, signal_pipe[1])) < 0)
 		goto done;
 
 	err = spawn_child(&r, opts->argv, env, out_pipe[1], err_pipe[1],
@@ -627,7 +662,7 @@ int child_run(struct child_result *out, const struct child_options *opts)
 	r.out_r = out_pipe[0];
 	r.err_r = err_pipe[0];
 	out_pipe[0] = err_pipe[0] = -1;
-	r.sig_r = sig_pipe[0];
+	r.sig_r = signal_pipe[0];
 	r.out_ok = r.err_ok = 1;
 	r.log_fd = opts->log_fd;
 	r.chunk = xmalloc(READ_CHUNK);
@@ -666,8 +701,6 @@ done:
 	close_fd(&out_pipe[1]);
 	close_fd(&err_pipe[0]);
 	close_fd(&err_pipe[1]);
-	close_fd(&sig_pipe[0]);
-	close_fd(&sig_pipe[1]);
 	free(r.chunk);
 	free(env);
 	if (claimed)

@@ -16,7 +16,9 @@
  * No descriptor besides 0, 1 and 2 is passed on.
  *
  * Signal handling is process-wide, so only one child_run() may be in
- * progress in a process at a time; a second concurrent call fails.
+ * progress in a process at a time; a second concurrent call fails with
+ * CAIRN_ERROR. The first call opens a close-on-exec pipe (two descriptors)
+ * that stays open for the life of the process, for its signal handlers.
  */
 #ifndef CAIRN_UTIL_CHILD_H
 #define CAIRN_UTIL_CHILD_H
@@ -26,7 +28,7 @@
 struct child_result {
 	int exited;		/* 1: exited normally, exit_code valid */
 	int exit_code;
-	int signaled;		/* 1: killed by a signal, term_signal valid */
+	int signaled;		/* 1: killed by a signal, term_signal set */
 	int term_signal;
 	int64_t duration_ms;	/* from the start until the child ended */
 	uint64_t output_bytes;	/* bytes of stdout+stderr captured */
@@ -78,7 +80,9 @@ struct child_options {
  *
  * The signal dispositions, the SIGPIPE disposition and the signal mask of
  * the calling thread are restored before returning; the child is always
- * reaped once started.
+ * reaped once started. Output goes straight to descriptors 1 and 2: flush
+ * stdio's stdout and stderr before calling, or what is still buffered
+ * there comes out after the command's output.
  *
  * Returns 0 when the child ran (*out says how it ended), CAIRN_ENOTFOUND
  * ("'foo': command not found") when argv[0] does not exist,

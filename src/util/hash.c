@@ -60,7 +60,7 @@ void oid_tohex(char *out, const cairn_oid *oid)
 	out[64] = '\0';
 }
 
-static int hexval(char c)
+int hex_digit_value(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -76,7 +76,7 @@ int hex_decode(unsigned char *out, const char *hex, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		int v = hexval(hex[i]);
+		int v = hex_digit_value(hex[i]);
 
 		if (v < 0)
 			return -1;

@@ -24,6 +24,8 @@ void hash_buffer(cairn_oid *out, const void *data, size_t len);
 
 /* 64 lower-case hex digits and a NUL into out (65 bytes). */
 void oid_tohex(char *out, const cairn_oid *oid);
+/* The value of a hex digit (either case), or -1. */
+int hex_digit_value(int c);
 /* Parse exactly n hex digits into the first n/2 bytes; -1 if not hex. */
 int hex_decode(unsigned char *out, const char *hex, size_t n);
 int oid_is_zero(const cairn_oid *oid);

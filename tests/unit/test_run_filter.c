@@ -735,6 +735,9 @@ static void test_order_by_errors(void **state)
 	expect_error_order(NULL, ORDER("`Run name`"),
 			   "Invalid attribute key 'Run name' specified. Valid keys "
 			   "are '" ORDER_KEYS "'");
+	expect_error_order(NULL, ORDER("\"\" DESC"),
+			   "Invalid attribute key '' specified. Valid keys are '"
+			   ORDER_KEYS "'");
 	expect_error_order(NULL, ORDER("metrics.`a\"b`"),
 			   "Invalid order_by clause 'metrics.`a\"b`'. Could not be "
 			   "parsed.");
