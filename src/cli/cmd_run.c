@@ -347,7 +347,9 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	env_add[1] = NULL;
 	co.argv = (const char *const *)command;
 	co.env_add = env_add;
-	co.log_fd = logfd;
+	co.log_fd = logfd >= 0 ? logfd : -1;
+	fflush(stdout);
+	fflush(stderr);
 	if (child_run(&res, &co) < 0) {
 		cli_lib_error();
 		goto fail_run;
@@ -366,6 +368,11 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	buf_reset(&num);
 	buf_printf(&num, "%lld", (long long)res.duration_ms);
 	tag(repo, run.ptr, "cairn.duration_ms", num.ptr);
+	if (res.log_errno)
+		cli_error("warning: the copy of the output is incomplete: %s",
+			  strerror(res.log_errno));
+	if (logfd < 0 || res.log_errno)
+		tag(repo, run.ptr, "cairn.output.incomplete", "true");
 	if (logfd >= 0 && store_output(repo, run.ptr, logpath) < 0)
 		cli_lib_error();
 	if (cairn_run_update(repo, run.ptr, status, 0, NULL) < 0)

@@ -59,6 +59,10 @@ static void sleep_ms(int ms)
 		;
 }
 
+/*
+ * Descriptors open in this process. child_run() keeps its self-pipe open
+ * from its first call on, so a count to compare is taken after one call.
+ */
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -394,9 +398,11 @@ static void test_not_found(void **state)
 	const char *a1[] = { "cairn-no-such-command-4711", "x", NULL };
 	const char *a2[] = { "/nonexistent/dir/prog", NULL };
 	struct child_result res;
-	int before = count_fds();
+	int before;
 
 	(void)state;
+	assert_int_equal(run_sh(&res, "exit 0", NULL, NULL, NULL), 0);
+	before = count_fds();
 	assert_int_equal(run_captured(&res, a1, NULL, NULL, NULL, NULL),
 			 CAIRN_ENOTFOUND);
 	assert_string_equal(cairn_error_last()->message,
@@ -418,9 +424,11 @@ static void test_not_executable(void **state)
 	const char *argv[] = { NULL, NULL };
 	struct buf out = BUF_INIT;
 	struct child_result res;
-	int before = count_fds();
+	int before;
 
 	(void)state;
+	assert_int_equal(run_sh(&res, "exit 0", NULL, NULL, NULL), 0);
+	before = count_fds();
 	assert_non_null(mkdtemp(dir));
 	plain = path_join(dir, "plain");
 	garbage = path_join(dir, "garbage");
@@ -468,13 +476,17 @@ static void test_stdin_and_fds(void **state)
 {
 	struct buf out = BUF_INIT;
 	struct child_result res;
-	int in = tmp_fd(), saved_in = dup(0), stray, before;
+	int in, saved_in, stray, before;
 
 	(void)state;
+	assert_int_equal(run_sh(&res, "exit 0", NULL, NULL, NULL), 0);
 	/* A descriptor of ours without O_CLOEXEC must not reach the child. */
 	stray = open("/dev/null", O_RDONLY);
 	assert_true(stray >= 3);
 	before = count_fds();
+	in = tmp_fd();
+	saved_in = dup(0);
+	assert_true(saved_in >= 0);
 	assert_int_equal(fs_write_all(in, "hi there\n", 9, "stdin"), 0);
 	assert_int_equal(lseek(in, 0, SEEK_SET), 0);
 	assert_int_equal(dup2(in, 0), 0);
@@ -579,6 +591,7 @@ static void test_forward_sigint_blocked_by_caller(void **state)
 	struct child_result res;
 	sigset_t block, mask;
 	struct killer k;
+	double t0;
 
 	(void)state;
 	/* SIGINT blocked by the caller: still forwarded while running. */
@@ -587,12 +600,16 @@ static void test_forward_sigint_blocked_by_caller(void **state)
 	assert_int_equal(pthread_sigmask(SIG_BLOCK, &block, NULL), 0);
 	/* The killer thread inherits the mask: the signal goes to us. */
 	killer_start(&k, SIGINT, 200);
-	assert_int_equal(run_sh(&res, "trap 'exit 4' INT; sleep 3 & wait",
+	t0 = now_s();
+	assert_int_equal(run_sh(&res, "trap 'exit 4' INT; "
+				"sleep 3 >/dev/null 2>&1 & wait",
 				NULL, NULL, NULL), 0);
 	assert_int_equal(pthread_join(k.thread, NULL), 0);
 	assert_int_equal(res.exit_code, 4);
 	assert_int_equal(res.received_signal, SIGINT);
 	assert_true(res.duration_ms < 1500);
+	/* Nothing holds the pipes: no lingering after the exit. */
+	assert_true(now_s() - t0 < 1.0);
 	assert_int_equal(pthread_sigmask(SIG_SETMASK, NULL, &mask), 0);
 	assert_true(sigismember(&mask, SIGINT));
 	assert_int_equal(pthread_sigmask(SIG_UNBLOCK, &block, NULL), 0);
@@ -620,11 +637,13 @@ static void test_forward_after_output_closed(void **state)
 
 	/* A child that does not catch it dies of it. */
 	killer_start(&k, SIGTERM, 200);
-	assert_int_equal(run_sh(&res, "sleep 3", NULL, NULL, NULL), 0);
+	t0 = now_s();
+	assert_int_equal(run_sh(&res, "exec sleep 3", NULL, NULL, NULL), 0);
 	assert_int_equal(pthread_join(k.thread, NULL), 0);
 	assert_int_equal(res.signaled, 1);
 	assert_int_equal(res.term_signal, SIGTERM);
 	assert_true(res.duration_ms < 1500);
+	assert_true(now_s() - t0 < 1.0);
 	assert_no_children();
 }
 
@@ -655,6 +674,14 @@ static void test_ignored_signal_stays_ignored(void **state)
 	assert_int_equal(res.exit_code, 0);
 	assert_string_equal(buf_cstr(&out), "alive\n");
 	assert_int_equal(sigaction(SIGPIPE, &old, &now), 0);
+	assert_ptr_equal(now.sa_handler, SIG_IGN);
+
+	/* SIGCHLD ignored by the caller: the exit status is still had. */
+	assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+	assert_int_equal(run_sh(&res, "exit 6", NULL, NULL, NULL), 0);
+	assert_int_equal(res.exited, 1);
+	assert_int_equal(res.exit_code, 6);
+	assert_int_equal(sigaction(SIGCHLD, &old, &now), 0);
 	assert_ptr_equal(now.sa_handler, SIG_IGN);
 	buf_release(&out);
 	assert_no_children();
@@ -779,20 +806,59 @@ static void test_one_at_a_time(void **state)
 }
 
 /*
- * In a new session with a pseudo-terminal as its controlling terminal,
- * run a program that counts its SIGINTs; the test types ^C once. The
- * terminal sends SIGINT to the whole foreground group, the program
- * included, so child_run() must not send it a second one. Exit status of
- * the helper: the count, or 100+ for a failure of its own.
+ * The program the terminal test runs: this binary again, with
+ * --count-sigint. It counts the SIGINTs it gets for half a second, telling
+ * the terminal's (SI_KERNEL) from those sent with kill(), and exits with
+ * 10 * from the terminal + others.
  */
-static void pty_helper(const char *slave, int log_fd)
+static volatile sig_atomic_t sigint_kernel, sigint_other;
+
+static void count_sigint(int sig, siginfo_t *si, void *ucontext)
 {
-	const char *argv[] = {
-		"perl", "-e",
-		"$| = 1; $n = 0; $SIG{INT} = sub { $n++ }; print qq(ready\\n);"
-		" select(undef, undef, undef, 0.025) for 1 .. 40;"
-		" print qq(n=$n\\n); exit $n",
-		NULL };
+	(void)sig;
+	(void)ucontext;
+	if (si->si_code == SI_KERNEL)
+		sigint_kernel++;
+	else
+		sigint_other++;
+}
+
+static int sigint_counter(void)
+{
+	struct sigaction sa;
+	double t0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = count_sigint;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0)
+		return 99;
+	printf("ready\n");
+	fflush(stdout);
+	/*
+	 * Spin rather than sleep: a running process takes a signal at once,
+	 * so a second SIGINT sent a little later is not merged into the
+	 * first while that is still pending.
+	 */
+	t0 = now_s();
+	while (now_s() - t0 < 0.5)
+		;
+	printf("terminal=%d other=%d\n", (int)sigint_kernel,
+	       (int)sigint_other);
+	return sigint_kernel * 10 + sigint_other;
+}
+
+/*
+ * In a new session with a pseudo-terminal as its controlling terminal,
+ * run the counter under child_run(); the test types ^C. The terminal
+ * sends SIGINT to the whole foreground group, the counter included, so
+ * child_run() must not send it a second one. Exit status: the counter's,
+ * or 100+ for a failure of the helper's own.
+ */
+static void pty_helper(const char *slave, int log_fd, const char *self)
+{
+	const char *argv[] = { self, "--count-sigint", NULL };
 	struct child_options opts = { argv, NULL, log_fd };
 	struct child_result res;
 	int fd, null;
@@ -819,10 +885,15 @@ static void test_terminal_sigint_not_doubled(void **state)
 {
 	struct buf log = BUF_INIT;
 	const char *slave;
+	char self[4096];
+	ssize_t n;
 	int master, log_fd, status, i;
 	pid_t pid;
 
 	(void)state;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
 	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
 	    !(slave = ptsname(master))) {
@@ -836,7 +907,7 @@ static void test_terminal_sigint_not_doubled(void **state)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		pty_helper(slave, log_fd);
+		pty_helper(slave, log_fd, self);
 
 	for (i = 0; i < 500; i++) {
 		read_all(&log, log_fd);
@@ -845,21 +916,25 @@ static void test_terminal_sigint_not_doubled(void **state)
 		sleep_ms(10);
 	}
 	assert_non_null(strstr(buf_cstr(&log), "ready"));
-	assert_int_equal(write(master, "\003", 1), 1);
+	/* Three times, as a merged pair would hide a doubled one. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(write(master, "\003", 1), 1);
+		sleep_ms(100);
+	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	read_all(&log, log_fd);
 	close(log_fd);
 	close(master);
 	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) != 1)
+	if (WEXITSTATUS(status) != 30)
 		print_error("helper log: %s\n", buf_cstr(&log));
-	assert_int_equal(WEXITSTATUS(status), 1);
-	assert_string_equal(buf_cstr(&log), "ready\nn=1\n");
+	assert_int_equal(WEXITSTATUS(status), 30);
+	assert_string_equal(buf_cstr(&log), "ready\nterminal=3 other=0\n");
 	buf_release(&log);
 	assert_no_children();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_codes),
@@ -883,5 +958,7 @@ int main(void)
 		cmocka_unit_test(test_terminal_sigint_not_doubled),
 	};
 
+	if (argc == 2 && strcmp(argv[1], "--count-sigint") == 0)
+		return sigint_counter();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
