@@ -48,7 +48,8 @@ static int parse_double(double *out, const char *s)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	if (end == s || *end || (errno == ERANGE && !isinf(*out)))
+	/* Overflow gives +-inf and underflow a denormal or 0: both are values. */
+	if (end == s || *end)
 		return -1;
 	return 0;
 }

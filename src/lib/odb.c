@@ -83,6 +83,12 @@ int odb_refresh(struct odb *odb)
 		path = path_join(odb->pack_dir, names[i]);
 		err = pack_open(&p, path);
 		free(path);
+		if (err == CAIRN_ENOTFOUND) {
+			/* Removed by another process's repack since readdir(). */
+			cairn_error_reset();
+			err = 0;
+			continue;
+		}
 		if (err < 0)
 			continue;
 		ALLOC_GROW(odb->packs, odb->npacks + 1, odb->alloc);
@@ -146,6 +152,26 @@ int odb__find(struct pack_entry *out, struct pack **pack_out,
 	return 0;
 }
 
+/*
+ * Find for readers: on a miss, look for packs published since (another
+ * process may have added the object a moment ago, and a record in the
+ * database may already name it). Writers use odb__find, which does not
+ * rescan: a miss there only means "store it".
+ */
+static int find_fresh(struct pack_entry *out, struct pack **pack_out,
+		      struct odb *odb, const cairn_oid *oid)
+{
+	size_t before = odb->npacks;
+
+	if (odb__find(out, pack_out, odb, oid))
+		return 1;
+	if (odb_refresh(odb) < 0 || odb->npacks == before) {
+		cairn_error_reset();
+		return 0;
+	}
+	return odb__find(out, pack_out, odb, oid);
+}
+
 int odb_exists(struct odb *odb, const cairn_oid *oid)
 {
 	struct pack_entry e;
@@ -166,7 +192,7 @@ int odb_info(struct odb_info *out, struct odb *odb, const cairn_oid *oid)
 {
 	struct pack_entry e;
 
-	if (!odb__find(&e, NULL, odb, oid))
+	if (!find_fresh(&e, NULL, odb, oid))
 		return not_found(oid);
 	out->type = e.type;
 	out->codec = e.codec;
@@ -287,7 +313,7 @@ int odb_read(struct buf *out, enum odb_type *type_out, struct odb *odb,
 	cairn_oid check;
 	int err;
 
-	if (!odb__find(&e, &p, odb, oid))
+	if (!find_fresh(&e, &p, odb, oid))
 		return not_found(oid);
 	if (e.type != ODB_CHUNKED && e.raw_size > max)
 		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_ODB,
@@ -311,7 +337,7 @@ int odb_read_raw(struct buf *out, struct odb_info *info, struct odb *odb,
 	struct pack *p;
 	int err;
 
-	if (!odb__find(&e, &p, odb, oid))
+	if (!find_fresh(&e, &p, odb, oid))
 		return not_found(oid);
 	buf_reset(out);
 	buf_grow(out, e.stored_size);

@@ -5,6 +5,7 @@
  * trailing SHA-256 and that every entry lies inside the pack file; after
  * that, lookups are a binary search over the mapping with no allocation.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,13 +149,21 @@ int pack_open(struct pack **out, const char *idx_path)
 
 	if ((p->fd = open(p->pack_path, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(p->fd, &st) < 0) {
+		int gone = errno == ENOENT;
+
 		err = cairn_error_set_os("cannot open pack '%s'", p->pack_path);
+		if (gone)
+			err = CAIRN_ENOTFOUND; /* removed by a repack meanwhile */
 		goto done;
 	}
 	p->pack_size = (uint64_t)st.st_size;
 	if ((ifd = open(idx_path, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(ifd, &st) < 0) {
+		int gone = errno == ENOENT;
+
 		err = cairn_error_set_os("cannot open pack index '%s'", idx_path);
+		if (gone)
+			err = CAIRN_ENOTFOUND;
 		goto done;
 	}
 	p->idx_size = (size_t)st.st_size;

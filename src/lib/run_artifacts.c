@@ -423,6 +423,9 @@ int cairn_log_checkpoint(cairn_repo *repo, const char *run_id,
 	int64_t run;
 	int err;
 
+	if (step < 0)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"checkpoint step %lld is negative", (long long)step);
 	if (meta_json)
 		meta = json_loads(meta_json, 0, NULL);
 	if (meta_json && !json_is_object(meta)) {

@@ -29,7 +29,9 @@ cairn() {
 
 test_expect_success() {
 	test_count=$((test_count + 1))
-	if (set -e; cd "$TRASH"; eval "$2") >"$TRASH/.out" 2>&1; then
+	# Not inside `if`: a shell ignores set -e in a condition.
+	(set -e; cd "$TRASH"; eval "$2") >"$TRASH/.out" 2>&1
+	if [ $? -eq 0 ]; then
 		echo "ok $test_count - $1"
 	else
 		test_failed=$((test_failed + 1))
