@@ -50,8 +50,7 @@ int cmd_artifacts(int argc, char **argv, struct cli_ctx *ctx)
 	if (!strcmp(args[0], "list") ? (n < 2 || n > 3) : n != 4)
 		cli_usage(self, NULL);
 	repo = cli_open_repo(ctx);
-	if (cairn_run_resolve(&id, repo, args[1]) < 0)
-		cli_die("%s", cairn_error_last()->message);
+	cli_resolve_run(&id, repo, args[1]);
 	if (!strcmp(args[0], "list")) {
 		json_t *list = json ? json_array() : NULL;
 

@@ -118,7 +118,8 @@ static int log_metrics_stdin(cairn_repo *repo, const char *run)
 			m[count++].timestamp = ts;
 		}
 		if (!err && count && cairn_log_metrics(repo, run, m, count) < 0)
-			err = cli_lib_error();
+			err = cli_error("stdin line %zu: %s", lineno,
+					cairn_error_last()->message);
 		json_decref(obj);
 	}
 	free(line);

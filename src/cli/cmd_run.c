@@ -311,7 +311,32 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	command = argv + optind;
 	if (check_command(command[0]))
 		goto out;
+	/* Refuse bad input before anything is recorded. */
+	for (i = 0; i < nparams + ntags; i++) {
+		char *kv = i < nparams ? params[i] : tags[i - nparams];
+		char *eq = strchr(kv, '=');
+		int bad;
+
+		*eq = '\0';
+		bad = cairn_validate(i < nparams ? "param" : "tag", kv, eq + 1) < 0;
+		*eq = '=';
+		if (bad) {
+			cli_lib_error();
+			goto out;
+		}
+	}
 	repo = cli_open_repo(ctx);
+	for (i = 0; i < ninputs + nevals; i++) {
+		cairn_data_version *v = NULL;
+		const char *spec = i < ninputs ? inputs[i] : evals[i - ninputs];
+
+		if (cairn_data_lookup(&v, repo, spec) < 0) {
+			cli_lib_error();
+			cairn_repo_free(repo);
+			goto out;
+		}
+		cairn_data_version_free(v);
+	}
 	if (cairn_run_create(&run, repo, &o) < 0) {
 		cli_lib_error();
 		goto done;

@@ -21,12 +21,6 @@ static const struct cmd *self(void)
 	return cmd_lookup("runs");
 }
 
-static void resolve_or_die(cairn_buf *out, cairn_repo *repo, const char *spec)
-{
-	if (cairn_run_resolve(out, repo, spec) < 0)
-		cli_die("%s", cairn_error_last()->message);
-}
-
 /* ------------------------------------------------------------- show */
 
 static void print_run(const cairn_run *run)
@@ -95,7 +89,7 @@ static int runs_show(int argc, char **argv, cairn_repo *repo)
 	}
 	if (!spec)
 		cli_usage(self(), "'runs show' takes one run");
-	resolve_or_die(&id, repo, spec);
+	cli_resolve_run(&id, repo, spec);
 	if ((err = cairn_run_get(&run, repo, id.ptr)) == 0) {
 		if (json) {
 			json_t *o = run_json(run);
@@ -192,9 +186,11 @@ static int runs_compare(int argc, char **argv, cairn_repo *repo)
 
 		if (!strcmp(argv[i], "--json"))
 			continue;
-		resolve_or_die(&id, repo, argv[i]);
-		if (cairn_run_get(&runs[n], repo, id.ptr) < 0)
-			cli_die("%s", cairn_error_last()->message);
+		cli_resolve_run(&id, repo, argv[i]);
+		if (cairn_run_get(&runs[n], repo, id.ptr) < 0) {
+			cli_lib_error();
+			exit(EXIT_FAIL);
+		}
 		n++;
 		cairn_buf_dispose(&id);
 	}
@@ -305,7 +301,7 @@ static int runs_start(int argc, char **argv, cairn_repo *repo)
 		else if (opt == 'n')
 			o.name = optarg;
 		else if (opt == 'p') {
-			resolve_or_die(&parent, repo, optarg);
+			cli_resolve_run(&parent, repo, optarg);
 			o.parent_run_id = parent.ptr;
 		} else
 			cli_usage(self(), NULL);
@@ -329,7 +325,7 @@ static int runs_end(int argc, char **argv, cairn_repo *repo)
 		cli_usage(self(), "'runs end' takes a run and optionally --status STATUS");
 	if (argc == 5 && cairn_run_status_parse(&status, argv[4]) < 0)
 		cli_usage(self(), "--status is FINISHED, FAILED or KILLED");
-	resolve_or_die(&id, repo, argv[2]);
+	cli_resolve_run(&id, repo, argv[2]);
 	err = cairn_run_update(repo, id.ptr, status, 0, NULL);
 	cairn_buf_dispose(&id);
 	return err < 0 ? cli_lib_error() : 0;
@@ -342,7 +338,7 @@ static int runs_stage(int argc, char **argv, cairn_repo *repo, int del)
 
 	if (argc != 3)
 		cli_usage(self(), "'runs %s' takes one run", argv[1]);
-	resolve_or_die(&id, repo, argv[2]);
+	cli_resolve_run(&id, repo, argv[2]);
 	err = del ? cairn_run_delete(repo, id.ptr) : cairn_run_restore(repo, id.ptr);
 	cairn_buf_dispose(&id);
 	return err < 0 ? cli_lib_error() : 0;
@@ -433,7 +429,7 @@ static int runs_checkpoint(int argc, char **argv, cairn_repo *repo, int list)
 	if (optind + 2 != argc || (!list && !out))
 		cli_usage(self(), list ? "'runs checkpoints' takes one run"
 				       : "'runs checkpoint' takes a run and --out FILE");
-	resolve_or_die(&id, repo, argv[optind + 1]);
+	cli_resolve_run(&id, repo, argv[optind + 1]);
 	if (list) {
 		err = cairn_checkpoint_foreach(repo, id.ptr, print_checkpoint, &cp);
 		if (!err && cp.list) {
@@ -507,7 +503,7 @@ static int runs_reproduce(int argc, char **argv, cairn_repo *repo,
 	}
 	if (!spec)
 		cli_usage(self(), "'runs reproduce' takes one run");
-	resolve_or_die(&id, repo, spec);
+	cli_resolve_run(&id, repo, spec);
 	if (cairn_run_get(&run, repo, id.ptr) < 0)
 		cli_die("%s", cairn_error_last()->message);
 	info = cairn_run_info_get(run);
@@ -671,6 +667,8 @@ static int collect_point(const cairn_metric *m, void *payload)
 		json_array_append_new(h->list, o);
 		return 0;
 	}
+	if (!h->n)
+		printf("%10s  %s\n", "STEP", m->key);
 	ALLOC_GROW(h->values, h->n + 1, h->avalues);
 	ALLOC_GROW(h->steps, h->n + 1, a);
 	h->alloc = a;
@@ -736,11 +734,9 @@ int cmd_metrics(int argc, char **argv, struct cli_ctx *ctx)
 	if (argc < 2 || strcmp(argv[1], "history") || (argc != 4 && !json))
 		cli_usage(me, NULL);
 	repo = cli_open_repo(ctx);
-	resolve_or_die(&id, repo, argv[2]);
+	cli_resolve_run(&id, repo, argv[2]);
 	if (json)
 		h.list = json_array();
-	else
-		printf("%10s  %s\n", "STEP", argv[3]);
 	err = cairn_metric_history(repo, id.ptr, argv[3], collect_point, &h);
 	if (!err && json) {
 		json_dumpf(h.list, stdout, JSON_INDENT(2));

@@ -73,6 +73,15 @@ cairn_repo *cli_open_repo(struct cli_ctx *ctx)
 	return repo;
 }
 
+void cli_resolve_run(cairn_buf *out, cairn_repo *repo, const char *spec)
+{
+	if (cairn_run_resolve(out, repo, spec) < 0) {
+		/* An unknown run is a failed operation (1), not a broken set-up. */
+		cli_lib_error();
+		exit(EXIT_FAIL);
+	}
+}
+
 const char *cli_size(char *buf, size_t n, uint64_t bytes)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };

@@ -161,7 +161,15 @@ int db_experiment_set(struct db *db, const char *id, const char *name,
 					"Experiment(name=%s) already exists.", name);
 	if (rc != SQLITE_DONE)
 		return sqlite__error(db, "cannot update the experiment");
-	return 0;
+	if (!stage)
+		return 0;
+	/* As MLflow: an experiment's runs are deleted and restored with it. */
+	if ((err = sqlite__prepare(&st, db, "UPDATE runs SET lifecycle_stage = ?2 "
+				   "WHERE experiment_id = CAST(?1 AS INTEGER)")) < 0)
+		return err;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, stage, -1, SQLITE_STATIC);
+	return step_done(db, st, "cannot update the experiment's runs");
 }
 
 int db_experiment_set_tag(struct db *db, const char *id, const char *key,

@@ -111,6 +111,20 @@ static int validate_experiment_name(const char *name)
 	return 0;
 }
 
+int cairn_validate(const char *kind, const char *key, const char *value)
+{
+	int err;
+
+	if (strcmp(kind, "param") && strcmp(kind, "metric") && strcmp(kind, "tag"))
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"cannot validate a '%s'", kind);
+	if ((err = validate_key(kind, key)) < 0 || !value || !strcmp(kind, "metric"))
+		return err;
+	return !strcmp(kind, "param")
+		       ? validate_value("Param value", key, value, MAX_PARAM_VALUE)
+		       : validate_value("Tag value", key, value, MAX_TAG_VALUE);
+}
+
 /* -------------------------------------------------------- experiments */
 
 int cairn_experiment_create(cairn_buf *id_out, cairn_repo *repo,
@@ -174,8 +188,13 @@ static int set_experiment(cairn_repo *repo, const char *id_or_name,
 	else if (name && strcmp(e.lifecycle_stage, "active"))
 		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
 				       "Cannot rename a non-active experiment.");
-	else
-		err = db_experiment_set(repo->db, e.id, name, stage, now_ms());
+	else if ((err = db_begin(repo->db)) == 0) {
+		/* The experiment and (for a stage change) its runs, together. */
+		if ((err = db_experiment_set(repo->db, e.id, name, stage, now_ms())) < 0)
+			db_rollback(repo->db);
+		else
+			err = db_commit(repo->db);
+	}
 	db_experiment_clear(&e);
 	return err;
 }
