@@ -77,6 +77,34 @@ run cairn data pull
 run cairn data status
 run cairn data log customers.csv
 
+step "Train on it as a tracked run: code, data, params, metrics, output"
+cd "$work/project"
+cat > train.sh <<'TRAIN'
+#!/bin/sh
+# A stand-in for a training script: fits a churn threshold on age over a
+# few epochs and logs its progress with `cairn log`.
+data=$1
+epochs=$2
+epoch=1
+while [ "$epoch" -le "$epochs" ]; do
+	acc=$(awk -F, -v e="$epoch" 'NR > 1 { pred = ($2 > 50 + 5 * e) ? "true" : "false";
+		ok += (pred == $4) } END { printf "%.4f", ok / (NR - 1) }' "$data")
+	echo "epoch $epoch: accuracy $acc"
+	cairn log metric --step "$epoch" accuracy="$acc"
+	epoch=$((epoch + 1))
+done
+echo "threshold model" > model.txt
+cairn log artifact --path model model.txt
+TRAIN
+export PATH="$(dirname "$CAIRN"):$PATH"
+run cairn run --experiment churn --name short -p epochs=2 -- sh train.sh customers.csv 2
+run cairn run --experiment churn --name long -p epochs=5 -- sh train.sh customers.csv 5
+run cairn runs list --experiment churn --order-by "metrics.accuracy DESC" --metric accuracy
+run cairn runs show long
+run cairn runs compare short long
+run cairn metrics history long accuracy
+run cairn runs search "metrics.accuracy > 0.7 AND datasets.name = 'customers.csv'"
+
 step "Every object verified"
 run cairn fsck
 

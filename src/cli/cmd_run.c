@@ -326,6 +326,24 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		}
 	}
 	repo = cli_open_repo(ctx);
+	if (o.experiment) {
+		/* Like mlflow.set_experiment(): a new name makes the experiment. */
+		cairn_experiment *e = NULL;
+		cairn_buf id = CAIRN_BUF_INIT;
+
+		if (cairn_experiment_lookup(&e, repo, o.experiment) == CAIRN_ENOTFOUND &&
+		    strspn(o.experiment, "0123456789") != strlen(o.experiment)) {
+			if (cairn_experiment_create(&id, repo, o.experiment) < 0) {
+				cli_lib_error();
+				cairn_repo_free(repo);
+				goto out;
+			}
+			fprintf(stderr, "cairn: created experiment '%s' (id %s)\n",
+				o.experiment, id.ptr);
+		}
+		cairn_experiment_free(e);
+		cairn_buf_dispose(&id);
+	}
 	for (i = 0; i < ninputs + nevals; i++) {
 		cairn_data_version *v = NULL;
 		const char *spec = i < ninputs ? inputs[i] : evals[i - ninputs];

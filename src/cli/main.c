@@ -79,7 +79,8 @@ const struct cmd commands[] = {
 	  "files, and the data set versions behind --input paths and any tracked\n"
 	  "path among the arguments. --python (or $CAIRN_PYTHON) names the\n"
 	  "interpreter whose packages to record when it cannot be told from\n"
-	  "COMMAND. cairn exits with COMMAND's exit status.\n" },
+	  "COMMAND. An --experiment name that does not exist yet is created.\n"
+	  "cairn exits with COMMAND's exit status.\n" },
 	{ "experiments", cmd_experiments, "create, list, rename, delete and restore experiments",
 	  "usage: cairn experiments create NAME\n"
 	  "   or: cairn experiments list [--all | --deleted] [--json]\n"
