@@ -442,6 +442,13 @@ typedef struct {
 } cairn_metric;
 
 /**
+ * Check a key (and, for "param" and "tag", a value; NULL skips it) by
+ * MLflow's rules, without touching a store. kind: "param", "metric" or
+ * "tag". Lets a caller refuse bad input before it records anything.
+ */
+int cairn_validate(const char *kind, const char *key, const char *value);
+
+/**
  * Params are write-once: logging a key again with the same value is a
  * no-op, with another value CAIRN_EEXISTS naming both values.
  */
@@ -547,6 +554,22 @@ typedef struct {
 	uint64_t size;
 	cairn_oid oid;
 } cairn_artifact;
+
+/**
+ * Store what can be read from fd (to its end) as the artifact file at
+ * path (a full artifact path, e.g. "model/model.pkl"): the bytes stream
+ * into the object store with nothing held whole in memory.
+ */
+int cairn_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
+			  const char *path);
+
+/** Stream the artifact file at path to fd, verified. */
+int cairn_artifact_read(cairn_repo *repo, const char *run_id, const char *path,
+			int fd);
+
+/** Remove the file or directory at path from the run's artifacts. */
+int cairn_artifact_delete(cairn_repo *repo, const char *run_id,
+			  const char *path);
 
 /** The entries directly under path ("" or NULL: the top), by name. */
 int cairn_artifact_list(cairn_repo *repo, const char *run_id, const char *path,

@@ -79,7 +79,8 @@ static int active_run_key(int64_t *key, cairn_repo *repo, const char *run_id,
 
 /*
  * New tree: base (NULL: empty) with `entry` put at the path `comps`
- * (slash-separated, non-empty), intermediate directories created.
+ * (slash-separated, non-empty), intermediate directories created; with
+ * entry NULL, the entry at comps removed instead.
  */
 static int tree_put(cairn_oid *out, uint64_t *size_out, struct odb_writer *w,
 		    struct odb *odb, const cairn_oid *base, const char *comps,
@@ -101,7 +102,17 @@ static int tree_put(cairn_oid *out, uint64_t *size_out, struct odb_writer *w,
 	for (i = 0; i < t.count; i++)
 		if (!strcmp(t.entries[i].name, name))
 			found = (int)i;
-	if (!slash) {
+	if (!entry && (found < 0 || (slash && !tree_is_dir(t.entries[found].mode)))) {
+		err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
+				       "the run has no artifact '%s'", name);
+		goto done;
+	}
+	if (!slash && !entry) {
+		free(t.entries[found].name);
+		memmove(&t.entries[found], &t.entries[found + 1],
+			(t.count - (size_t)found - 1) * sizeof(*t.entries));
+		t.count--;
+	} else if (!slash) {
 		if (found < 0) {
 			tree_add(&t, name, entry->mode, &entry->oid, entry->size);
 		} else {
@@ -294,6 +305,64 @@ done:
 	return err;
 }
 
+int cairn_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
+			  const char *path)
+{
+	struct odb_writer *w = NULL;
+	struct buf dest = BUF_INIT;
+	struct tree_entry e;
+	uint64_t size;
+	int64_t run;
+	int err;
+
+	if ((err = clean_path(&dest, path)) < 0 ||
+	    (err = active_run_key(&run, repo, run_id, 1)) < 0)
+		goto done;
+	if (!dest.len) {
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				       "an artifact file needs a name");
+		goto done;
+	}
+	memset(&e, 0, sizeof(e));
+	e.mode = TREE_MODE_FILE;
+	if ((err = cairn_repo__lock(repo, 0)) < 0)
+		goto done;
+	if ((err = odb_writer_new(&w, repo->odb)) == 0 &&
+	    (err = odb_write_fd(&e.oid, &size, w, fd, dest.ptr, NULL)) == 0 &&
+	    (err = odb_writer_commit(w)) == 0) {
+		e.size = size;
+		err = attach(repo, run, w, dest.ptr, &e);
+	}
+	cairn_repo__unlock(repo);
+done:
+	odb_writer_free(w);
+	buf_release(&dest);
+	return err;
+}
+
+int cairn_artifact_delete(cairn_repo *repo, const char *run_id, const char *path)
+{
+	struct odb_writer *w = NULL;
+	struct buf dest = BUF_INIT;
+	int64_t run;
+	int err;
+
+	if ((err = clean_path(&dest, path)) < 0 ||
+	    (err = active_run_key(&run, repo, run_id, 1)) < 0)
+		goto done;
+	if (!dest.len) {
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				       "name the artifact to delete");
+		goto done;
+	}
+	if ((err = odb_writer_new(&w, repo->odb)) == 0)
+		err = attach(repo, run, w, dest.ptr, NULL);
+done:
+	odb_writer_free(w);
+	buf_release(&dest);
+	return err;
+}
+
 int cairn_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
 			int (*cb)(const cairn_artifact *a, void *payload),
 			void *payload)
@@ -386,6 +455,27 @@ static int restore(struct odb *odb, const struct tree_entry *e, const char *dest
 done:
 	tree_release(&t);
 	buf_release(&b);
+	return err;
+}
+
+int cairn_artifact_read(cairn_repo *repo, const char *run_id, const char *path,
+			int fd)
+{
+	struct buf clean = BUF_INIT;
+	struct tree_entry e;
+	int64_t run;
+	int err;
+
+	if ((err = clean_path(&clean, path)) == 0 &&
+	    (err = active_run_key(&run, repo, run_id, 0)) == 0 &&
+	    (err = find_entry(&e, repo, run, buf_cstr(&clean))) == 0) {
+		if (tree_is_dir(e.mode))
+			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					       "artifact '%s' is a directory", path);
+		else
+			err = odb_read_file(repo->odb, &e.oid, fd, NULL);
+	}
+	buf_release(&clean);
 	return err;
 }
 

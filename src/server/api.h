@@ -1,0 +1,82 @@
+/*
+ * api.h: the contract between the HTTP layer (http.c) and the REST
+ * handlers (api_*.c), which never see libmicrohttpd.
+ *
+ * The HTTP layer turns every request into one JSON object, `params`:
+ *   - POST/PATCH/DELETE: the JSON body (an absent or empty body is {});
+ *   - GET: the query string, each key once as a string, a key given
+ *     several times (or in the old key[]= / key[0]= style) as an array of
+ *     strings.
+ * It finds the route by method and path (both /api/2.0/... and
+ * /ajax-api/2.0/...), calls the handler with this worker thread's store
+ * handle, and sends res->body (or {}) as JSON with res->status, or the
+ * error envelope {"error_code": ..., "message": ...}.
+ *
+ * Handlers read fields with the api_get_* helpers, which implement
+ * MLflow's wire rules (int64 as number or decimal string, doubles as
+ * number or "NaN"/"Infinity"/"-Infinity", a required "" is missing) and
+ * MLflow's messages. A client mistake is always a 4xx.
+ */
+#ifndef CAIRN_SERVER_API_H
+#define CAIRN_SERVER_API_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "cairn.h"
+
+struct api_result {
+	int status;          /* HTTP status; 200 unless an error was set */
+	const char *error_code; /* MLflow error code name, or NULL */
+	char message[2048];
+	json_t *body;        /* response object (owned), or NULL for {} */
+};
+
+typedef int (*api_handler)(cairn_repo *repo, json_t *params,
+			   struct api_result *res);
+
+struct api_route {
+	const char *method;  /* "GET", "POST", ... */
+	const char *path;    /* after /api/2.0 or /ajax-api/2.0, e.g. "/mlflow/runs/get" */
+	api_handler fn;
+};
+
+/* Tracking routes (api_tracking.c), terminated by { NULL, NULL, NULL }. */
+extern const struct api_route api_tracking_routes[];
+
+/* Set an error: returns -1. */
+int api_fail(struct api_result *res, int status, const char *error_code,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * Set the error from cairn_error_last() and a cairn error code:
+ * ENOTFOUND -> 404 RESOURCE_DOES_NOT_EXIST, EEXISTS -> 400
+ * RESOURCE_ALREADY_EXISTS, EINVALID/EAMBIGUOUS -> 400
+ * INVALID_PARAMETER_VALUE, ECONFLICT -> 409 RESOURCE_CONFLICT, ENOTSUPP ->
+ * 501 NOT_IMPLEMENTED, anything else -> 500 INTERNAL_ERROR. Returns -1.
+ */
+int api_fail_cairn(struct api_result *res, int cairn_code);
+
+/*
+ * Field access. Each returns 0 and fills *out, 1 if the field is absent
+ * (and not required), or -1 with the error set in res (400
+ * INVALID_PARAMETER_VALUE with MLflow's message) when it is required and
+ * missing, or of the wrong type.
+ */
+int api_get_string(const char **out, json_t *params, const char *name,
+		   int required, struct api_result *res);
+int api_get_int64(int64_t *out, json_t *params, const char *name, int required,
+		  struct api_result *res);
+int api_get_double(double *out, json_t *params, const char *name, int required,
+		   struct api_result *res);
+int api_get_bool(int *out, json_t *params, const char *name, int required,
+		 struct api_result *res);
+/* An array (a GET key given once is an array of one); NULL when absent. */
+int api_get_array(json_t **out, json_t *params, const char *name, int required,
+		  struct api_result *res);
+/* run_id, or the legacy run_uuid. */
+int api_get_run_id(const char **out, json_t *params, struct api_result *res);
+
+/* A double as MLflow emits it: a number, or "NaN" / "Infinity" / "-Infinity". */
+json_t *api_double(double v);
+
+#endif
