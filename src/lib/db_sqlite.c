@@ -229,13 +229,32 @@ void db_free(struct db *db)
 	sqlite3_finalize(db->latest_put);
 	sqlite3_finalize(db->key_get);
 	sqlite3_finalize(db->key_put);
+	sqlite3_finalize(db->begin_write);
+	sqlite3_finalize(db->begin_read);
+	sqlite3_finalize(db->commit);
+	sqlite3_finalize(db->run_get);
 	sqlite3_close(db->h);
 	free(db);
 }
 
+/* Run a statement kept prepared in *slot (transaction control is hot). */
+static int run_cached(struct db *db, sqlite3_stmt **slot, const char *sql)
+{
+	int rc;
+
+	if (!*slot && sqlite__prepare(slot, db, sql) < 0)
+		return CAIRN_ERROR;
+	rc = sqlite3_step(*slot);
+	sqlite3_reset(*slot);
+	if (rc != SQLITE_DONE)
+		return cairn_error_set(CAIRN_ERRCLASS_DB, "database error: %s",
+				       sqlite3_errmsg(db->h));
+	return 0;
+}
+
 int db_begin(struct db *db)
 {
-	int err = sqlite__exec(db, "BEGIN IMMEDIATE");
+	int err = run_cached(db, &db->begin_write, "BEGIN IMMEDIATE");
 
 	if (!err)
 		db->in_tx = 1;
@@ -244,7 +263,7 @@ int db_begin(struct db *db)
 
 int db_begin_read(struct db *db)
 {
-	int err = sqlite__exec(db, "BEGIN DEFERRED");
+	int err = run_cached(db, &db->begin_read, "BEGIN DEFERRED");
 
 	if (!err)
 		db->in_tx = 1;
@@ -253,7 +272,7 @@ int db_begin_read(struct db *db)
 
 int db_commit(struct db *db)
 {
-	int err = sqlite__exec(db, "COMMIT");
+	int err = run_cached(db, &db->commit, "COMMIT");
 
 	if (!err)
 		db->in_tx = 0;

@@ -213,6 +213,8 @@ int db_experiment_foreach(struct db *db, cairn_view view,
 	return ret;
 }
 
+static int prepared(sqlite3_stmt **slot, struct db *db, const char *sql);
+
 /* ---------------------------------------------------------------- runs */
 
 void db_run_clear(struct db_run *r)
@@ -255,12 +257,13 @@ int db_run_get(struct db_run *out, struct db *db, const char *run_id)
 	int rc, err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = sqlite__prepare(&st, db, "SELECT r.id, r.run_uuid, r.name, "
-				   "r.experiment_id, r.user_id, r.status, r.start_time, "
-				   "r.end_time, r.lifecycle_stage, p.run_uuid FROM runs r "
-				   "LEFT JOIN runs p ON p.id = r.parent_run "
-				   "WHERE r.run_uuid = ?1")) < 0)
+	if ((err = prepared(&db->run_get, db, "SELECT r.id, r.run_uuid, r.name, "
+			    "r.experiment_id, r.user_id, r.status, r.start_time, "
+			    "r.end_time, r.lifecycle_stage, p.run_uuid FROM runs r "
+			    "LEFT JOIN runs p ON p.id = r.parent_run "
+			    "WHERE r.run_uuid = ?1")) < 0)
 		return err;
+	st = db->run_get;
 	sqlite3_bind_text(st, 1, run_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -280,7 +283,7 @@ int db_run_get(struct db_run *out, struct db *db, const char *run_id)
 		out->info.lifecycle_stage = dup_col(st, 8);
 		out->info.parent_run_id = dup_col(st, 9);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
