@@ -22,11 +22,20 @@
 
 #include "cli/cli.h"
 #include "util/alloc.h"
+#include <time.h>
 #include "util/banned.h"
 
 static const struct cmd *self(void)
 {
 	return cmd_lookup("log");
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int parse_i64(int64_t *out, const char *s)
@@ -95,7 +104,7 @@ static int log_metrics_stdin(cairn_repo *repo, const char *run)
 		step = v ? json_integer_value(v) : 0;
 		if ((v = json_object_get(obj, "timestamp")) && !json_is_integer(v))
 			err = cli_error("stdin line %zu: 'timestamp' must be an integer", lineno);
-		ts = v ? json_integer_value(v) : 0;
+		ts = v ? json_integer_value(v) : now_ms();
 		json_object_foreach(obj, key, v) {
 			double d;
 
@@ -140,7 +149,7 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 	};
 	const char *what, *run_spec = getenv("CAIRN_RUN_ID"), *context = "";
 	const char *artifact_dir = NULL, *meta = NULL;
-	int64_t step = 0, ts = 0, checkpoint = 0;
+	int64_t step = 0, ts = -1, checkpoint = 0;
 	int is_checkpoint = 0;
 	cairn_buf run = CAIRN_BUF_INIT;
 	cairn_repo *repo;
@@ -229,7 +238,7 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 		} else if (!strcmp(what, "input")) {
 			err = cairn_log_input(repo, run.ptr, argv[i], context);
 		} else {
-			cairn_metric m = { argv[i], 0, ts, step };
+			cairn_metric m = { argv[i], 0, ts >= 0 ? ts : now_ms(), step };
 
 			if (parse_double(&d, value) < 0) {
 				err = cli_error("metric '%s': '%s' is not a number", argv[i], value);

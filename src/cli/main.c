@@ -142,6 +142,17 @@ const struct cmd commands[] = {
 	  "\n"
 	  "get writes the file or directory at PATH to DEST (which must not\n"
 	  "exist), verifying every byte.\n" },
+	{ "server", cmd_server, "serve MLflow's REST API and artifact proxy",
+	  "usage: cairn server [--host HOST] [--port PORT] [--store DIR] [--workers N]\n"
+	  "\n"
+	  "Serve the project's experiments, runs and artifacts over MLflow's REST\n"
+	  "API (2.0, under /api/2.0 and /ajax-api/2.0) and artifact proxy, so\n"
+	  "MLflow clients work unchanged with MLFLOW_TRACKING_URI=http://HOST:PORT.\n"
+	  "--host defaults to 127.0.0.1, --port to 5000 (0: any free port),\n"
+	  "--store to the project around the current directory, --workers (the\n"
+	  "threads serving connections) to 2. GET /health answers OK once ready.\n"
+	  "SIGINT or SIGTERM stops accepting connections and lets the requests\n"
+	  "already received finish; a second one stops at once.\n" },
 	{ "fsck", cmd_fsck, "verify every object in the store",
 	  "usage: cairn fsck [--json]\n"
 	  "\n"

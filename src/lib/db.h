@@ -89,6 +89,11 @@ int db_experiment_set(struct db *db, const char *id, const char *name,
 		      const char *stage, int64_t now_ms);
 int db_experiment_set_tag(struct db *db, const char *id, const char *key,
 			  const char *value);
+int db_experiment_delete_tag(struct db *db, const char *id, const char *key);
+int db_experiment_tag_foreach(struct db *db, const char *id,
+			      int (*cb)(const char *key, const char *value,
+					void *payload),
+			      void *payload);
 int db_experiment_foreach(struct db *db, cairn_view view,
 			  int (*cb)(const cairn_experiment *e, void *payload),
 			  void *payload);

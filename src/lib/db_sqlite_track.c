@@ -188,6 +188,51 @@ int db_experiment_set_tag(struct db *db, const char *id, const char *key,
 	return step_done(db, st, "cannot set the experiment tag");
 }
 
+int db_experiment_delete_tag(struct db *db, const char *id, const char *key)
+{
+	sqlite3_stmt *st;
+	int err, rc;
+
+	if ((err = sqlite__prepare(&st, db, "DELETE FROM experiment_tags WHERE "
+				   "experiment_id = CAST(?1 AS INTEGER) AND key = ?2 "
+				   "RETURNING 1")) < 0)
+		return err;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_DB,
+					"No tag with name: %s in experiment with id %s",
+					key, id);
+	return sqlite__error(db, "cannot delete the experiment tag");
+}
+
+int db_experiment_tag_foreach(struct db *db, const char *id,
+			      int (*cb)(const char *key, const char *value,
+					void *payload),
+			      void *payload)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = sqlite__prepare(&st, db, "SELECT key, value FROM experiment_tags "
+				   "WHERE experiment_id = CAST(?1 AS INTEGER) "
+				   "ORDER BY key")) < 0)
+		return ret;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((ret = cb((const char *)sqlite3_column_text(st, 0),
+			      (const char *)sqlite3_column_text(st, 1), payload)) != 0)
+			break;
+	if (!ret && rc != SQLITE_DONE)
+		ret = sqlite__error(db, "cannot read experiment tags");
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int db_experiment_foreach(struct db *db, cairn_view view,
 			  int (*cb)(const cairn_experiment *e, void *payload),
 			  void *payload)

@@ -232,6 +232,34 @@ int cairn_experiment_set_tag(cairn_repo *repo, const char *id_or_name,
 	return err;
 }
 
+int cairn_experiment_delete_tag(cairn_repo *repo, const char *id_or_name,
+				const char *key)
+{
+	cairn_experiment e;
+	int err;
+
+	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
+		return err;
+	err = db_experiment_delete_tag(repo->db, e.id, key);
+	db_experiment_clear(&e);
+	return err;
+}
+
+int cairn_experiment_tag_foreach(cairn_repo *repo, const char *id_or_name,
+				 int (*cb)(const char *key, const char *value,
+					   void *payload),
+				 void *payload)
+{
+	cairn_experiment e;
+	int err;
+
+	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
+		return err;
+	err = db_experiment_tag_foreach(repo->db, e.id, cb, payload);
+	db_experiment_clear(&e);
+	return err;
+}
+
 int cairn_experiment_foreach(cairn_repo *repo, cairn_view view,
 			     int (*cb)(const cairn_experiment *e, void *payload),
 			     void *payload)
@@ -333,6 +361,10 @@ int cairn_run_create(cairn_buf *run_id_out, cairn_repo *repo,
 	if ((err = validate_value("Run name", "mlflow.runName", name.ptr,
 				  MAX_TAG_VALUE)) < 0)
 		goto done;
+	for (size_t t = 0; t < opts->ntags; t++)
+		if ((err = cairn_validate("tag", opts->tags[t].key,
+					  opts->tags[t].value)) < 0)
+			goto done;
 	random_hex(id, 16);
 	r.info.run_id = id;
 	r.info.name = name.ptr;
@@ -354,10 +386,20 @@ int cairn_run_create(cairn_buf *run_id_out, cairn_repo *repo,
 	}
 	if ((err = db_run_insert(repo->db, &r)) < 0 ||
 	    (err = db_tag_put(repo->db, r.key, "mlflow.runName", name.ptr)) < 0 ||
-	    (err = db_tag_put(repo->db, r.key, "mlflow.user", r.info.user_id)) < 0 ||
+	    (*r.info.user_id &&
+	     (err = db_tag_put(repo->db, r.key, "mlflow.user", r.info.user_id)) < 0) ||
 	    (opts->parent_run_id &&
 	     (err = db_tag_put(repo->db, r.key, "mlflow.parentRunId",
 			       opts->parent_run_id)) < 0)) {
+		db_rollback(repo->db);
+		goto done;
+	}
+	/* The caller's tags; a different mlflow.runName was refused above. */
+	for (size_t t = 0; t < opts->ntags && !err; t++)
+		if (strcmp(opts->tags[t].key, "mlflow.runName"))
+			err = db_tag_put(repo->db, r.key, opts->tags[t].key,
+					 opts->tags[t].value);
+	if (err < 0) {
 		db_rollback(repo->db);
 		goto done;
 	}
@@ -471,9 +513,7 @@ int cairn_log_batch(cairn_repo *repo, const char *run_id,
 		    const cairn_kv *params, size_t nparams,
 		    const cairn_kv *tags, size_t ntags)
 {
-	cairn_metric *stamped = NULL;
 	struct db_run r;
-	int64_t now = now_ms();
 	size_t i;
 	int err;
 
@@ -499,13 +539,6 @@ int cairn_log_batch(cairn_repo *repo, const char *run_id,
 			return err;
 	if ((err = active_run(&r, repo, run_id, 0)) < 0)
 		return err;
-	if (nmetrics) {
-		stamped = xmalloc(nmetrics * sizeof(*stamped));
-		memcpy(stamped, metrics, nmetrics * sizeof(*stamped));
-		for (i = 0; i < nmetrics; i++)
-			if (!stamped[i].timestamp)
-				stamped[i].timestamp = now;
-	}
 	if ((err = db_begin(repo->db)) < 0)
 		goto done;
 	for (i = 0; i < nparams && !err; i++)
@@ -516,14 +549,13 @@ int cairn_log_batch(cairn_repo *repo, const char *run_id,
 			err = db_run_update(repo->db, r.key, NULL, 0, tags[i].value);
 	}
 	if (!err && nmetrics)
-		err = db_metrics_put(repo->db, r.key, stamped, nmetrics);
+		err = db_metrics_put(repo->db, r.key, metrics, nmetrics);
 	if (err < 0) {
 		db_rollback(repo->db);
 		goto done;
 	}
 	err = db_commit(repo->db);
 done:
-	free(stamped);
 	db_run_clear(&r);
 	return err;
 }
