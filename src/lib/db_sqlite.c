@@ -83,6 +83,8 @@ static const char *const migrations[] = {
 	"  parent_run INTEGER REFERENCES runs(id),"
 	"  artifact_tree TEXT);"
 	"CREATE INDEX runs_experiment ON runs(experiment_id, start_time DESC);"
+	/* The default search order, so a first page needs no full sort. */
+	"CREATE INDEX runs_order ON runs(start_time DESC, run_uuid);"
 	"CREATE TABLE params ("
 	"  run INTEGER NOT NULL REFERENCES runs(id),"
 	"  key TEXT NOT NULL, value TEXT NOT NULL,"
@@ -233,6 +235,8 @@ void db_free(struct db *db)
 	sqlite3_finalize(db->begin_read);
 	sqlite3_finalize(db->commit);
 	sqlite3_finalize(db->run_get);
+	sqlite3_finalize(db->tag_put);
+	sqlite3_finalize(db->param_put);
 	sqlite3_close(db->h);
 	free(db);
 }

@@ -14,7 +14,7 @@ struct db {
 	sqlite3 *h;
 	sqlite3_stmt *stat_get, *stat_put;
 	sqlite3_stmt *metric_put, *latest_get, *latest_put, *key_get, *key_put;
-	sqlite3_stmt *begin_write, *begin_read, *commit, *run_get;
+	sqlite3_stmt *begin_write, *begin_read, *commit, *run_get, *tag_put, *param_put;
 	int in_tx;
 };
 

@@ -408,15 +408,18 @@ int db_param_put(struct db *db, int64_t run, const char *key, const char *value)
 	sqlite3_stmt *st;
 	int rc, err;
 
-	if ((err = sqlite__prepare(&st, db, "INSERT INTO params(run, key, value) "
-				   "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING "
-				   "RETURNING 1")) < 0)
+	if ((err = prepared(&db->param_put, db, "INSERT INTO params(run, key, value) "
+			    "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING "
+			    "RETURNING 1")) < 0)
 		return err;
+	st = db->param_put;
 	sqlite3_bind_int64(st, 1, run);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		sqlite3_step(st); /* finish the RETURNING statement */
+	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc != SQLITE_DONE)
@@ -446,13 +449,16 @@ int db_tag_put(struct db *db, int64_t run, const char *key, const char *value)
 	sqlite3_stmt *st;
 	int err;
 
-	if ((err = sqlite__prepare(&st, db, "INSERT OR REPLACE INTO tags(run, key, value) "
-				   "VALUES (?1, ?2, ?3)")) < 0)
+	if ((err = prepared(&db->tag_put, db, "INSERT OR REPLACE INTO tags(run, key, "
+			    "value) VALUES (?1, ?2, ?3)")) < 0)
 		return err;
+	st = db->tag_put;
 	sqlite3_bind_int64(st, 1, run);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
-	return step_done(db, st, "cannot set the tag");
+	err = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlite__error(db, "cannot set the tag");
+	sqlite3_reset(st);
+	return err;
 }
 
 int db_tag_delete(struct db *db, int64_t run, const char *key)

@@ -1319,6 +1319,22 @@ int run_filter_compile(struct run_query *out, const char *filter,
 	if (!sorted_by_start)
 		buf_puts(&out->order, "r.start_time DESC, ");
 	buf_puts(&out->order, "r.run_uuid");
+	if (cc.no && cc.o[0].entity == E_METRIC) {
+		struct run_query tmp;
+
+		memset(&tmp, 0, sizeof(tmp));
+		for (i = 1; i < cc.no; i++) {
+			emit_order(&tmp, &cc.o[i]);
+			buf_puts(&tmp.order, ", ");
+		}
+		if (!sorted_by_start)
+			buf_puts(&tmp.order, "r.start_time DESC, ");
+		buf_puts(&tmp.order, "r.run_uuid");
+		out->fast_key = xstrdup(cc.o[0].key);
+		out->fast_asc = cc.o[0].asc;
+		buf_puts(&out->order_rest, buf_cstr(&tmp.order));
+		run_query_release(&tmp);
+	}
 
 	if (out->nvalues > RUN_FILTER_MAX_VALUES)
 		err = invalid("Search needs %zu values, more than the %d allowed",
@@ -1339,5 +1355,7 @@ void run_query_release(struct run_query *q)
 	free(q->values);
 	buf_release(&q->where);
 	buf_release(&q->order);
+	buf_release(&q->order_rest);
+	free(q->fast_key);
 	memset(q, 0, sizeof(*q));
 }

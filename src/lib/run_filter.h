@@ -59,8 +59,15 @@ struct run_query {
 	size_t nvalues;
 	size_t nwhere;     /* how many of values belong to where */
 	size_t values_alloc;
+	/*
+	 * When the first order key is a metric: its key and direction, and
+	 * the ORDER BY items after it (values: values[nwhere + 2 ..]).
+	 */
+	char *fast_key;
+	int fast_asc;
+	struct buf order_rest;
 };
-#define RUN_QUERY_INIT { BUF_INIT, BUF_INIT, NULL, 0, 0, 0 }
+#define RUN_QUERY_INIT { BUF_INIT, BUF_INIT, NULL, 0, 0, 0, NULL, 0, BUF_INIT }
 
 /*
  * Compile `filter` (NULL or blank: every run) and `order_by` (norder

@@ -537,10 +537,14 @@ int cairn_log_batch(cairn_repo *repo, const char *run_id,
 		    (err = validate_value("Tag value", tags[i].key, tags[i].value,
 					  MAX_TAG_VALUE)) < 0)
 			return err;
-	if ((err = active_run(&r, repo, run_id, 0)) < 0)
-		return err;
+	memset(&r, 0, sizeof(r));
+	/* The run is looked up inside the transaction: one lock, no race. */
 	if ((err = db_begin(repo->db)) < 0)
 		goto done;
+	if ((err = active_run(&r, repo, run_id, 0)) < 0) {
+		db_rollback(repo->db);
+		goto done;
+	}
 	for (i = 0; i < nparams && !err; i++)
 		err = db_param_put(repo->db, r.key, params[i].key, params[i].value);
 	for (i = 0; i < ntags && !err; i++) {

@@ -63,8 +63,12 @@
 #include "util/error.h"
 #include "util/banned.h"
 
-/* Per-connection memory: request lines and headers up to 64 KiB fit. */
-#define CONNECTION_MEMORY (128 * 1024)
+/*
+ * Per-connection memory: a request line and headers of 64 KiB fit (in a few
+ * long headers: each header also costs MHD about 56 bytes). Every byte of it
+ * is touched per request, so it is also the RSS of a busy connection.
+ */
+#define CONNECTION_MEMORY (80 * 1024)
 /* A body we refuse is read and dropped up to this size, then cut off. */
 #define DRAIN_LIMIT ((uint64_t)64 * 1024 * 1024)
 /* Download responses are passed on in blocks of this size. */
@@ -1198,7 +1202,7 @@ int http_server_start(struct http_server **out,
 	unsigned workers = opts->workers ? opts->workers : 1;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO |
 			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	int fd, err;
+	int fd = -1, err;
 
 	srv = xcalloc(1, sizeof(*srv));
 	srv->listen_fd = -1;
