@@ -23,6 +23,14 @@ struct db;
 int db_open(struct db **out, const char *path);
 void db_free(struct db *db);
 
+/*
+ * Make every commit durable on its own (synchronous=FULL: an fsync per
+ * commit) instead of at the next checkpoint (the default, NORMAL in WAL:
+ * a crash of cairn loses nothing, a power cut may lose the last commits,
+ * neither corrupts the store).
+ */
+int db_set_durable_commits(struct db *db, int on);
+
 /* The schema version after migrations. */
 int db_schema_version(struct db *db);
 

@@ -154,6 +154,12 @@ int sqlite__exec(struct db *db, const char *sql)
 	return 0;
 }
 
+int db_set_durable_commits(struct db *db, int on)
+{
+	return sqlite__exec(db, on ? "PRAGMA synchronous = FULL"
+				   : "PRAGMA synchronous = NORMAL");
+}
+
 int db_schema_version(struct db *db)
 {
 	sqlite3_stmt *st;

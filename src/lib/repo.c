@@ -3,7 +3,8 @@
  *
  * A project is a directory holding .cairn/:
  *   .cairn/config     git-style INI: format version, chunking parameters,
- *                     remotes
+ *                     remotes, core.durablecommits (true: an fsync per
+ *                     metadata commit, see db.h)
  *   .cairn/cairn.db   the SQLite metadata store
  *   .cairn/objects/   the object store (packs)
  *   .cairn/lock       flock()ed by writers (shared) and gc (exclusive)
@@ -85,6 +86,9 @@ static int open_at(cairn_repo **out, const char *workdir)
 	}
 	if ((err = load_chunking(&chunking, repo->config, repo->config_path)) < 0 ||
 	    (err = db_open(&repo->db, db_path)) < 0 ||
+	    (config_get(repo->config, "core.durablecommits") &&
+	     !strcmp(config_get(repo->config, "core.durablecommits"), "true") &&
+	     (err = db_set_durable_commits(repo->db, 1)) < 0) ||
 	    (err = odb_open(&repo->odb, objects, &chunking)) < 0)
 		goto done;
 	if ((repo->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
