@@ -7,7 +7,7 @@ set -eu
 packages="build-essential cmake pkg-config git
 libsqlite3-dev libjansson-dev libssl-dev libzstd-dev libfyaml-dev
 libcsv-dev libinih-dev libcmocka-dev libmicrohttpd-dev clang libclang-rt-14-dev
-curl"
+curl python3"
 
 missing=""
 for p in $packages; do
