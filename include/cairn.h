@@ -380,6 +380,13 @@ int cairn_experiment_delete(cairn_repo *repo, const char *id_or_name);
 int cairn_experiment_restore(cairn_repo *repo, const char *id_or_name);
 int cairn_experiment_set_tag(cairn_repo *repo, const char *id_or_name,
 			     const char *key, const char *value);
+/** CAIRN_ENOTFOUND if the experiment has no such tag. */
+int cairn_experiment_delete_tag(cairn_repo *repo, const char *id_or_name,
+				const char *key);
+int cairn_experiment_tag_foreach(cairn_repo *repo, const char *id_or_name,
+				 int (*cb)(const char *key, const char *value,
+					   void *payload),
+				 void *payload);
 int cairn_experiment_foreach(cairn_repo *repo, cairn_view view,
 			     int (*cb)(const cairn_experiment *e, void *payload),
 			     void *payload);
@@ -398,15 +405,22 @@ const char *cairn_run_status_name(cairn_run_status status);
 int cairn_run_status_parse(cairn_run_status *out, const char *name);
 
 typedef struct {
+	const char *key;
+	const char *value;
+} cairn_kv;
+
+typedef struct {
 	unsigned int version;
 	const char *experiment;    /* id or name; NULL: "0" (Default) */
 	const char *name;          /* NULL: a generated adjective-animal-NNN */
 	int64_t start_time;        /* ms; 0: now */
 	const char *parent_run_id; /* a nested run's parent, or NULL */
-	const char *user;          /* NULL: the OS user */
+	const char *user;          /* NULL: the OS user; "": none (no mlflow.user tag) */
+	const cairn_kv *tags;      /* set in the same transaction (validated first) */
+	size_t ntags;
 } cairn_run_create_options;
 #define CAIRN_RUN_CREATE_OPTIONS_VERSION 1
-#define CAIRN_RUN_CREATE_OPTIONS_INIT { CAIRN_RUN_CREATE_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL }
+#define CAIRN_RUN_CREATE_OPTIONS_INIT { CAIRN_RUN_CREATE_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, NULL, 0 }
 
 /** Start a run (status RUNNING); run_id_out gets its 32-hex id. */
 int cairn_run_create(cairn_buf *run_id_out, cairn_repo *repo,
@@ -431,13 +445,8 @@ int cairn_run_restore(cairn_repo *repo, const char *run_id);
 
 typedef struct {
 	const char *key;
-	const char *value;
-} cairn_kv;
-
-typedef struct {
-	const char *key;
 	double value;      /* NaN and +-Inf allowed */
-	int64_t timestamp; /* ms; 0: now */
+	int64_t timestamp; /* ms since the epoch, as given (0 is 0) */
 	int64_t step;
 } cairn_metric;
 
