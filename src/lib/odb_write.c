@@ -531,17 +531,15 @@ static int run_pipeline(cairn_oid *out, uint64_t *size_out,
 	if (!err) {
 		*size_out = total;
 		manifest_encode(&mbytes, &pl.manifest);
-		if (!odb_writer_has(w, out)) {
-			struct buf scratch = BUF_INIT;
-
-			if (try_compress(w, &scratch, mbytes.ptr, mbytes.len))
-				err = append(w, out, ODB_CHUNKED, ODB_CODEC_ZSTD, total,
-					     scratch.ptr, scratch.len);
-			else
-				err = append(w, out, ODB_CHUNKED, ODB_CODEC_NONE, total,
-					     mbytes.ptr, mbytes.len);
-			buf_release(&scratch);
-		}
+		/*
+		 * The chunk list is stored raw: the index's raw_size of a
+		 * chunked entry is the file's size, not the list's, so a
+		 * compressed list could not be told its length (and lists of
+		 * chunk ids hardly compress anyway).
+		 */
+		if (!odb_writer_has(w, out))
+			err = append(w, out, ODB_CHUNKED, ODB_CODEC_NONE, total,
+				     mbytes.ptr, mbytes.len);
 	}
 	for (i = 0; i < NBLOCKS; i++) {
 		free(pl.blocks[i].data);

@@ -43,10 +43,12 @@ int http_artifact_path(struct buf *out, const char *path)
 	int i, ret = -1;
 
 	buf_puts(&dec, path);
-	for (i = 0; i < 10; i++) {
+	for (i = 0;; i++) {
 		http_unescape(&next, dec.ptr, dec.len, 0);
 		if (next.len == dec.len && !memcmp(next.ptr, dec.ptr, dec.len))
 			break;
+		if (i == 9)
+			goto done; /* still changing: MLflow gives up too */
 		buf_reset(&dec);
 		buf_add(&dec, next.ptr, next.len);
 	}

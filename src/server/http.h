@@ -127,7 +127,8 @@ int http_route_match(const char *route, const char *path, json_t *params);
 
 /*
  * MLflow's check of an artifact path from a URL (validate_path_is_safe):
- * decoded again until it stops changing, it must not be absolute, hold a
+ * decoded again until it stops changing (MLflow tries 10 times), it must not
+ * be absolute, hold a
  * ".." component, a '#', a backslash, a NUL or a drive letter ("C:").
  * On success out holds path with empty components dropped. 0 or -1.
  */

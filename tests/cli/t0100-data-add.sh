@@ -51,6 +51,12 @@ test_expect_success 'a file of 3 MiB is chunked and its id is its sha256' '
 	grep "^id: sha256:$(sha256sum big.bin | cut -c1-64)$" big.bin.cairn
 '
 
+test_expect_success 'a large file of repeated content round-trips' '
+	cd p && head -c 3145728 /dev/zero >zeros.bin && cairn data add zeros.bin &&
+	cp zeros.bin zeros.orig && rm zeros.bin && cairn data checkout zeros.bin &&
+	cmp zeros.bin zeros.orig && cairn fsck
+'
+
 test_expect_success 'add --name and add from a subdirectory' '
 	mkdir -p p/e/sub && cd p/e/sub && printf "x\n" >n.txt &&
 	cairn data add --name notes n.txt >out &&

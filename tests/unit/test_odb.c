@@ -215,6 +215,24 @@ static void test_large_file_chunked_and_deduplicated(void **state)
 	free(data);
 }
 
+/* Repeated chunks make a very compressible chunk list: it must still read. */
+static void test_repetitive_large_file(void **state)
+{
+	struct fixture *f = *state;
+	size_t n = 3 * 1024 * 1024, len;
+	unsigned char *data = calloc(1, n), *back;
+	cairn_oid oid;
+	int err;
+
+	store_bytes(f, &oid, data, n);
+	back = load_file(f, &oid, &len, &err);
+	assert_int_equal(err, 0);
+	assert_int_equal(len, n);
+	assert_memory_equal(back, data, n);
+	free(back);
+	free(data);
+}
+
 static void test_missing_object(void **state)
 {
 	struct fixture *f = *state;
@@ -397,6 +415,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_compressible_is_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_is_stored_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_file_chunked_and_deduplicated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repetitive_large_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_object, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_blob_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_chunk_detected, setup, teardown),
