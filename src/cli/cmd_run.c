@@ -12,9 +12,11 @@
  *      and dirty state (the dirty diff is stored as an artifact and named
  *      by its id), OS, kernel, CPU, memory, for Python commands the
  *      interpreter and its packages, and the lock and environment files;
- *   4. the command runs with CAIRN_RUN_ID set, its output going to the
- *      terminal and into the artifact cairn/output.log; SIGINT and SIGTERM
- *      go to the command;
+ *   4. the command runs with CAIRN_RUN_ID set, and MLFLOW_TRACKING_URI and
+ *      MLFLOW_RUN_ID naming the run on a private server on a loopback port
+ *      (so MLflow-instrumented scripts log into it unchanged), its output
+ *      going to the terminal and into the artifact cairn/output.log;
+ *      SIGINT and SIGTERM go to the command;
  *   5. the run ends FINISHED (exit 0), FAILED (other exit) or KILLED (a
  *      signal, or one received by cairn), with the exit status, duration
  *      and command line as tags; cairn exits as the command did.
@@ -31,6 +33,7 @@
 
 #include "cli/cli.h"
 #include "lib/envcap.h"
+#include "server/http.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/child.h"
@@ -268,7 +271,11 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	struct child_options co;
 	struct buf env = BUF_INIT, cmdline = BUF_INIT, num = BUF_INIT;
 	char *logpath = NULL;
-	const char *env_add[2];
+	const char *env_add[4];
+	struct buf mlflow_uri = BUF_INIT, mlflow_run = BUF_INIT;
+	struct http_server *srv = NULL;
+	size_t n_env;
+	int err;
 	cairn_repo *repo;
 	cairn_run_status status;
 	int opt, ret = EXIT_FAIL, logfd = -1;
@@ -383,17 +390,49 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	    capture(repo, run.ptr, command, python))
 		goto fail_run;
 
+	/*
+	 * A private server on a loopback port, for the command's lifetime,
+	 * so a script instrumented with the MLflow client logs into this run
+	 * with no set-up at all.
+	 */
+	{
+		struct http_server_options so = { "127.0.0.1", 0,
+						  cairn_repo_workdir(repo), 2, 60, 0,
+						  NULL };
+
+		if (http_server_start(&srv, &so) < 0) {
+			cli_error("warning: no MLflow endpoint for the command: %s",
+				  cairn_error_last()->message);
+			srv = NULL;
+		}
+	}
 	fprintf(stderr, "cairn: run %s started\n", run.ptr);
 	logfd = fs_mkstemp(&logpath, "/tmp", "cairn-output-");
 	buf_printf(&env, "CAIRN_RUN_ID=%s", run.ptr);
 	env_add[0] = env.ptr;
-	env_add[1] = NULL;
+	n_env = 1;
+	if (srv) {
+		buf_printf(&mlflow_uri, "MLFLOW_TRACKING_URI=http://127.0.0.1:%u",
+			   http_server_port(srv));
+		buf_printf(&mlflow_run, "MLFLOW_RUN_ID=%s", run.ptr);
+		env_add[n_env++] = mlflow_uri.ptr;
+		env_add[n_env++] = mlflow_run.ptr;
+	}
+	env_add[n_env] = NULL;
 	co.argv = (const char *const *)command;
 	co.env_add = env_add;
 	co.log_fd = logfd >= 0 ? logfd : -1;
 	fflush(stdout);
 	fflush(stderr);
-	if (child_run(&res, &co) < 0) {
+	err = child_run(&res, &co);
+	if (srv) {
+		http_server_quiesce(srv);
+		while (http_server_in_flight(srv) > 0)
+			usleep(1000);
+		http_server_free(srv);
+		srv = NULL;
+	}
+	if (err < 0) {
 		cli_lib_error();
 		goto fail_run;
 	}
@@ -438,7 +477,11 @@ done:
 	cairn_buf_dispose(&run);
 	cairn_repo_free(repo);
 out:
+	if (srv)
+		http_server_free(srv);
 	buf_release(&env);
+	buf_release(&mlflow_uri);
+	buf_release(&mlflow_run);
 	buf_release(&cmdline);
 	buf_release(&num);
 	free(params);
