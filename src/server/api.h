@@ -70,7 +70,10 @@ int api_get_double(double *out, json_t *params, const char *name, int required,
 		   struct api_result *res);
 int api_get_bool(int *out, json_t *params, const char *name, int required,
 		 struct api_result *res);
-/* An array (a GET key given once is an array of one); NULL when absent. */
+/*
+ * An array; absent gives 1. A GET key given once arrives as a string: the
+ * handlers' api_get_list (api_tracking.h) takes that as a list of one.
+ */
 int api_get_array(json_t **out, json_t *params, const char *name, int required,
 		  struct api_result *res);
 /* run_id, or the legacy run_uuid. */

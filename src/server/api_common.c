@@ -86,7 +86,7 @@ static int wrong_type(struct api_result *res, const char *name, json_t *v)
 	return ret;
 }
 
-/* The value, unwrapping a GET key given once as a one-element array. */
+/* The value; null counts as absent. */
 static json_t *field(json_t *params, const char *name)
 {
 	json_t *v = json_object_get(params, name);
@@ -96,13 +96,21 @@ static json_t *field(json_t *params, const char *name)
 	return v;
 }
 
-int api_get_string(const char **out, json_t *params, const char *name,
-		   int required, struct api_result *res)
+/* A scalar field, a one-element array unwrapped (a GET key given once). */
+static json_t *scalar(json_t *params, const char *name)
 {
 	json_t *v = field(params, name);
 
 	if (json_is_array(v) && json_array_size(v) == 1)
 		v = json_array_get(v, 0);
+	return v;
+}
+
+int api_get_string(const char **out, json_t *params, const char *name,
+		   int required, struct api_result *res)
+{
+	json_t *v = scalar(params, name);
+
 	if (!v || (json_is_string(v) && !*json_string_value(v) && required))
 		return required ? missing(res, name) : 1;
 	if (!json_is_string(v))
@@ -114,10 +122,8 @@ int api_get_string(const char **out, json_t *params, const char *name,
 int api_get_int64(int64_t *out, json_t *params, const char *name, int required,
 		  struct api_result *res)
 {
-	json_t *v = field(params, name);
+	json_t *v = scalar(params, name);
 
-	if (json_is_array(v) && json_array_size(v) == 1)
-		v = json_array_get(v, 0);
 	if (!v)
 		return required ? missing(res, name) : 1;
 	if (json_is_integer(v)) {
@@ -144,10 +150,8 @@ int api_get_int64(int64_t *out, json_t *params, const char *name, int required,
 int api_get_double(double *out, json_t *params, const char *name, int required,
 		   struct api_result *res)
 {
-	json_t *v = field(params, name);
+	json_t *v = scalar(params, name);
 
-	if (json_is_array(v) && json_array_size(v) == 1)
-		v = json_array_get(v, 0);
 	if (!v)
 		return required ? missing(res, name) : 1;
 	if (json_is_number(v)) {
@@ -176,10 +180,8 @@ int api_get_double(double *out, json_t *params, const char *name, int required,
 int api_get_bool(int *out, json_t *params, const char *name, int required,
 		 struct api_result *res)
 {
-	json_t *v = field(params, name);
+	json_t *v = scalar(params, name);
 
-	if (json_is_array(v) && json_array_size(v) == 1)
-		v = json_array_get(v, 0);
 	if (!v)
 		return required ? missing(res, name) : 1;
 	if (json_is_boolean(v)) {

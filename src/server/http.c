@@ -61,6 +61,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/banned.h"
 
 /*
@@ -140,17 +141,6 @@ struct request {
 
 /* ------------------------------------------------------------ decoding */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void http_unescape(struct buf *out, const char *s, size_t len, int plus)
 {
 	size_t i;
@@ -161,8 +151,8 @@ void http_unescape(struct buf *out, const char *s, size_t len, int plus)
 		int hi, lo;
 
 		if (s[i] == '%' && i + 2 < len &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (hi = hex_digit_value((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_digit_value((unsigned char)s[i + 2])) >= 0) {
 			buf_addch(out, hi * 16 + lo);
 			i += 2;
 		} else if (plus && s[i] == '+') {
