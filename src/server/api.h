@@ -43,6 +43,8 @@ struct api_route {
 
 /* Tracking routes (api_tracking.c), terminated by { NULL, NULL, NULL }. */
 extern const struct api_route api_tracking_routes[];
+/* cairn's own routes, under /cairn/ (api_cairn.c). */
+extern const struct api_route api_cairn_routes[];
 
 /* Set an error: returns -1. */
 int api_fail(struct api_result *res, int status, const char *error_code,

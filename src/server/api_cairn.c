@@ -1,0 +1,227 @@
+/*
+ * api_cairn.c: cairn's own REST routes, under /api/2.0/cairn/: what MLflow
+ * has no words for. Data set versions, and what `cairn run` captured of a
+ * run's code and environment, read back from the run's tags. Read-only;
+ * the shapes follow MLflow's conventions (snake_case, int64 as numbers,
+ * empty lists omitted). docs/api.md lists them.
+ */
+#include <string.h>
+
+#include "server/api.h"
+#include "util/banned.h"
+
+static json_t *version_json(const cairn_data_version *v)
+{
+	char id[CAIRN_OID_STRLEN + 1];
+	json_t *o;
+
+	cairn_oid_fmt(id, &v->oid);
+	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:I, s:s}", "name", v->name,
+		      "version", (json_int_t)v->version, "id", id, "kind",
+		      v->kind == CAIRN_DATA_DIR ? "dir" : "file", "size",
+		      (json_int_t)v->size, "files", (json_int_t)v->files, "path",
+		      v->path ? v->path : "", "created_ms", (json_int_t)v->created_ms,
+		      "created_by", v->created_by ? v->created_by : "");
+	if (v->rows >= 0)
+		json_object_set_new(o, "rows", json_integer(v->rows));
+	if (v->columns) {
+		json_t *cols = json_loads(v->columns, 0, NULL);
+
+		if (cols)
+			json_object_set_new(o, "columns", cols);
+	}
+	return o;
+}
+
+static int add_version(const cairn_data_version *v, void *payload)
+{
+	json_array_append_new(payload, version_json(v));
+	return 0;
+}
+
+/* A list under key, omitted when empty (MLflow's rule). */
+static json_t *wrap(const char *key, json_t *list)
+{
+	json_t *o = json_object();
+
+	if (json_array_size(list))
+		json_object_set_new(o, key, list);
+	else
+		json_decref(list);
+	return o;
+}
+
+/* GET datasets/list: the latest version of every data set. */
+static int datasets_list(cairn_repo *repo, json_t *params, struct api_result *res)
+{
+	json_t *list = json_array();
+	int err;
+
+	(void)params;
+	if ((err = cairn_data_list(repo, add_version, list)) < 0) {
+		json_decref(list);
+		return api_fail_cairn(res, err);
+	}
+	res->body = wrap("datasets", list);
+	return 0;
+}
+
+/* GET datasets/versions?name=NAME: every version, oldest first. */
+static int datasets_versions(cairn_repo *repo, json_t *params,
+			     struct api_result *res)
+{
+	const char *name;
+	json_t *list;
+	int err;
+
+	if (api_get_string(&name, params, "name", 1, res) < 0)
+		return -1;
+	list = json_array();
+	if ((err = cairn_data_log(repo, name, add_version, list)) < 0) {
+		json_decref(list);
+		return api_fail_cairn(res, err);
+	}
+	res->body = wrap("versions", list);
+	return 0;
+}
+
+/* GET datasets/get?spec=NAME@vN (any cairn version spec). */
+static int datasets_get(cairn_repo *repo, json_t *params, struct api_result *res)
+{
+	cairn_data_version *v;
+	const char *spec;
+	int err;
+
+	if (api_get_string(&spec, params, "spec", 1, res) < 0)
+		return -1;
+	if ((err = cairn_data_lookup(&v, repo, spec)) < 0)
+		return api_fail_cairn(res, err);
+	res->body = json_pack("{s:o}", "version", version_json(v));
+	cairn_data_version_free(v);
+	return 0;
+}
+
+/* Tags with a prefix, the prefix cut off, into obj; 1 if any. */
+static int tags_under(json_t *obj, const cairn_run *run, const char *prefix)
+{
+	size_t i, n = strlen(prefix);
+	int any = 0;
+
+	for (i = 0; i < cairn_run_tag_count(run); i++) {
+		const cairn_kv *t = cairn_run_tag(run, i);
+
+		if (!strncmp(t->key, prefix, n) && t->key[n]) {
+			json_object_set_new(obj, t->key + n, json_string(t->value));
+			any = 1;
+		}
+	}
+	return any;
+}
+
+static void set_tag(json_t *obj, const char *field, const cairn_run *run,
+		    const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cairn_run_tag_count(run); i++)
+		if (!strcmp(cairn_run_tag(run, i)->key, key))
+			json_object_set_new(obj, field,
+					    json_string(cairn_run_tag(run, i)->value));
+}
+
+/*
+ * GET runs/environment?run_id=ID: what `cairn run` captured, grouped:
+ * code, command, environment, python, lock files. Absent groups are omitted.
+ */
+static int runs_environment(cairn_repo *repo, json_t *params,
+			    struct api_result *res)
+{
+	json_t *out = json_object(), *code = json_object(), *cmd = json_object(),
+	       *env = json_object(), *py = json_object(), *locks = json_object();
+	const char *run_id;
+	cairn_run *run;
+	int err;
+
+	if (api_get_run_id(&run_id, params, res) < 0)
+		goto fail;
+	if ((err = cairn_run_get(&run, repo, run_id)) < 0) {
+		api_fail_cairn(res, err);
+		goto fail;
+	}
+	set_tag(code, "commit", run, "mlflow.source.git.commit");
+	set_tag(code, "branch", run, "mlflow.source.git.branch");
+	set_tag(code, "repo_url", run, "mlflow.source.git.repoURL");
+	set_tag(code, "dirty", run, "cairn.git.dirty");
+	set_tag(code, "diff_id", run, "cairn.git.diff");
+	set_tag(cmd, "command", run, "cairn.command");
+	set_tag(cmd, "exit_code", run, "cairn.exit_code");
+	set_tag(cmd, "signal", run, "cairn.signal");
+	set_tag(cmd, "duration_ms", run, "cairn.duration_ms");
+	tags_under(env, run, "cairn.env.");
+	set_tag(py, "version", run, "cairn.python.version");
+	set_tag(py, "executable", run, "cairn.python.executable");
+	set_tag(py, "packages_id", run, "cairn.python.packages");
+	tags_under(locks, run, "cairn.lockfile.");
+	cairn_run_free(run);
+	if (json_object_size(code))
+		json_object_set(out, "code", code);
+	if (json_object_size(cmd))
+		json_object_set(out, "command", cmd);
+	if (json_object_size(env))
+		json_object_set(out, "environment", env);
+	if (json_object_size(py))
+		json_object_set(out, "python", py);
+	if (json_object_size(locks))
+		json_object_set(out, "lock_files", locks);
+	res->body = out;
+	out = NULL;
+fail:
+	json_decref(out);
+	json_decref(code);
+	json_decref(cmd);
+	json_decref(env);
+	json_decref(py);
+	json_decref(locks);
+	return res->error_code ? -1 : 0;
+}
+
+static int add_checkpoint(const cairn_checkpoint *c, void *payload)
+{
+	json_t *o = json_pack("{s:I, s:s, s:I, s:I}", "step", (json_int_t)c->step,
+			      "path", c->path, "size", (json_int_t)c->size,
+			      "created_ms", (json_int_t)c->created_ms);
+	json_t *meta = c->meta ? json_loads(c->meta, 0, NULL) : NULL;
+
+	if (meta)
+		json_object_set_new(o, "meta", meta);
+	json_array_append_new(payload, o);
+	return 0;
+}
+
+/* GET runs/checkpoints?run_id=ID */
+static int runs_checkpoints(cairn_repo *repo, json_t *params,
+			    struct api_result *res)
+{
+	const char *run_id;
+	json_t *list;
+	int err;
+
+	if (api_get_run_id(&run_id, params, res) < 0)
+		return -1;
+	list = json_array();
+	if ((err = cairn_checkpoint_foreach(repo, run_id, add_checkpoint, list)) < 0) {
+		json_decref(list);
+		return api_fail_cairn(res, err);
+	}
+	res->body = wrap("checkpoints", list);
+	return 0;
+}
+
+const struct api_route api_cairn_routes[] = {
+	{ "GET", "/cairn/datasets/list", datasets_list },
+	{ "GET", "/cairn/datasets/versions", datasets_versions },
+	{ "GET", "/cairn/datasets/get", datasets_get },
+	{ "GET", "/cairn/runs/environment", runs_environment },
+	{ "GET", "/cairn/runs/checkpoints", runs_checkpoints },
+	{ NULL, NULL, NULL },
+};
