@@ -8,6 +8,7 @@
  *   cairn log metrics -        JSON lines on stdin, one object per step:
  *                              {"step": 3, "loss": 0.41, "acc": 0.87}
  *   cairn log tag KEY=VALUE...
+ *   cairn log tag --delete KEY...
  *   cairn log input [--context C] PATH|NAME@vN...
  *   cairn log artifact [--path DIR] FILE|DIR...
  *   cairn log artifact --checkpoint STEP [--meta JSON] FILE
@@ -145,12 +146,13 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 		{ "path", required_argument, NULL, 'p' },
 		{ "checkpoint", required_argument, NULL, 'k' },
 		{ "meta", required_argument, NULL, 'M' },
+		{ "delete", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *what, *run_spec = getenv("CAIRN_RUN_ID"), *context = "";
 	const char *artifact_dir = NULL, *meta = NULL;
 	int64_t step = 0, ts = -1, checkpoint = 0;
-	int is_checkpoint = 0;
+	int is_checkpoint = 0, delete = 0;
 	cairn_buf run = CAIRN_BUF_INIT;
 	cairn_repo *repo;
 	int opt, i, err = 0;
@@ -187,6 +189,9 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 		case 'M':
 			meta = optarg;
 			break;
+		case 'D':
+			delete = 1;
+			break;
 		default:
 			cli_usage(self(), NULL);
 		}
@@ -198,6 +203,8 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 		cli_usage(self(), "cannot log '%s'", what);
 	if (!strcmp(what, "metrics") ? (argc != 1 || strcmp(argv[0], "-")) : argc < 1)
 		cli_usage(self(), "nothing to log");
+	if (delete && strcmp(what, "tag"))
+		cli_usage(self(), "--delete goes with 'log tag'");
 	if (is_checkpoint && (strcmp(what, "artifact") || argc != 1))
 		cli_usage(self(), "--checkpoint takes one file, with 'log artifact'");
 	if (!run_spec || !*run_spec)
@@ -223,6 +230,11 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 		}
 		goto done;
 	}
+	for (i = 0; delete && i < argc && !err; i++)
+		if (cairn_delete_tag(repo, run.ptr, argv[i]) < 0)
+			err = cli_lib_error();
+	if (delete)
+		goto done;
 	for (i = 0; i < argc && !err; i++) {
 		char *value = strcmp(what, "input") ? split_kv(argv[i]) : NULL;
 		double d;

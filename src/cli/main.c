@@ -99,6 +99,7 @@ const struct cmd commands[] = {
 	  "   or: cairn log metric [--run RUN] [--step N] [--timestamp MS] KEY=VALUE...\n"
 	  "   or: cairn log metrics [--run RUN] -\n"
 	  "   or: cairn log tag [--run RUN] KEY=VALUE...\n"
+	  "   or: cairn log tag [--run RUN] --delete KEY...\n"
 	  "   or: cairn log input [--run RUN] [--context CONTEXT] DATA...\n"
 	  "   or: cairn log artifact [--run RUN] [--path DIR] FILE|DIR...\n"
 	  "   or: cairn log artifact [--run RUN] --checkpoint STEP [--meta JSON] FILE\n"

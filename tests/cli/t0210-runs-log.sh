@@ -390,4 +390,14 @@ test_expect_success 'usage errors exit 129' '
 	test_must_fail 129 cairn runs show
 '
 
+test_expect_success 'log tag --delete removes a tag; an unknown one is an error' '
+	cd p && run=$(cairn runs start --name tagdel) &&
+	cairn log tag --run "$run" stage=dev &&
+	cairn runs show "$run" | grep "stage  *dev" &&
+	cairn log tag --run "$run" --delete stage &&
+	! cairn runs show "$run" | grep "stage  *dev" &&
+	test_must_fail 1 cairn log tag --run "$run" --delete stage &&
+	test_stderr_contains "stage"
+'
+
 test_done
