@@ -43,8 +43,6 @@ void cli_usage(const struct cmd *cmd, const char *fmt, ...)
 	CAIRN_PRINTF(2, 3) __attribute__((noreturn));
 /* Resolve a run spec (id, id prefix, name), or print why not and exit 1. */
 void cli_resolve_run(cairn_buf *out, cairn_repo *repo, const char *spec);
-/* A cairn_error_code as an exit code: usage-like mistakes exit 129. */
-int cli_exit_code(int err);
 
 /* Open the project around ctx->dir, or die with git's message. */
 cairn_repo *cli_open_repo(struct cli_ctx *ctx);

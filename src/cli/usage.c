@@ -58,11 +58,6 @@ void cli_usage(const struct cmd *cmd, const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-int cli_exit_code(int err)
-{
-	return err == CAIRN_OK ? 0 : EXIT_FAIL;
-}
-
 cairn_repo *cli_open_repo(struct cli_ctx *ctx)
 {
 	cairn_repo *repo = NULL;

@@ -70,8 +70,6 @@ int api_get_int64(int64_t *out, json_t *params, const char *name, int required,
 		  struct api_result *res);
 int api_get_double(double *out, json_t *params, const char *name, int required,
 		   struct api_result *res);
-int api_get_bool(int *out, json_t *params, const char *name, int required,
-		 struct api_result *res);
 /*
  * An array; absent gives 1. A GET key given once arrives as a string: the
  * handlers' api_get_list (api_tracking.h) takes that as a list of one.

@@ -177,28 +177,6 @@ int api_get_double(double *out, json_t *params, const char *name, int required,
 	return wrong_type(res, name, v);
 }
 
-int api_get_bool(int *out, json_t *params, const char *name, int required,
-		 struct api_result *res)
-{
-	json_t *v = scalar(params, name);
-
-	if (!v)
-		return required ? missing(res, name) : 1;
-	if (json_is_boolean(v)) {
-		*out = json_is_true(v);
-		return 0;
-	}
-	if (json_is_string(v) && (!strcmp(json_string_value(v), "true") ||
-				  !strcmp(json_string_value(v), "false"))) {
-		*out = !strcmp(json_string_value(v), "true");
-		return 0;
-	}
-	if (json_is_string(v))
-		return api_fail(res, 400, "INVALID_PARAMETER_VALUE",
-				"Invalid boolean value: %s", json_string_value(v));
-	return wrong_type(res, name, v);
-}
-
 int api_get_array(json_t **out, json_t *params, const char *name, int required,
 		  struct api_result *res)
 {

@@ -109,15 +109,6 @@ int fs_fsync_dir(const char *dir)
 	return 0;
 }
 
-int fs_fsync_parent(const char *path)
-{
-	char *dir = path_dirname(path);
-	int err = fs_fsync_dir(dir);
-
-	free(dir);
-	return err;
-}
-
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *dir = path_dirname(path), *tmp = NULL;

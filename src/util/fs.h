@@ -23,8 +23,6 @@ int fs_read_file(struct buf *out, const char *path);
 int fs_read_file_max(struct buf *out, const char *path, size_t max);
 int fs_mkdirs(const char *path, mode_t mode);
 int fs_fsync_dir(const char *dir);
-/* fsync the directory that holds path. */
-int fs_fsync_parent(const char *path);
 /* write() all of len, retrying on EINTR and short writes. */
 int fs_write_all(int fd, const void *data, size_t len, const char *what);
 /* pread() exactly len bytes at off; CAIRN_ERROR on a short file. */
