@@ -105,6 +105,22 @@ run cairn runs compare short long
 run cairn metrics history long accuracy
 run cairn runs search "metrics.accuracy > 0.7 AND datasets.name = 'customers.csv'"
 
+step "An MLflow client's view: cairn server speaks MLflow's REST API"
+"$CAIRN" server --port 0 2>"$work/server.log" &
+server=$!
+for i in $(seq 1 50); do
+	url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/server.log")
+	[ -n "$url" ] && break
+	sleep 0.1
+done
+echo "cairn server is up at $url (MLFLOW_TRACKING_URI=$url works unchanged)"
+run curl -s -X POST -H 'Content-Type: application/json' \
+	-d '{"experiment_ids": ["1"], "filter": "metrics.accuracy > 0.7", "max_results": 5}' \
+	"$url/api/2.0/mlflow/runs/search" -o "$work/search.json"
+awk 'BEGIN { RS = "\"run_name\":\"" } NR > 1 { split($0, a, "\""); print "found run: " a[1] }' "$work/search.json"
+kill -TERM "$server"
+wait "$server" || true
+
 step "Every object verified"
 run cairn fsck
 
