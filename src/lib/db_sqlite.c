@@ -11,6 +11,7 @@
  * They only ever get appended; an old cairn refuses a database whose
  * user_version is newer than it knows.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,13 +263,34 @@ static int run_cached(struct db *db, sqlite3_stmt **slot, const char *sql)
 	return 0;
 }
 
+/*
+ * Writers of one process take turns here before SQLite's write lock: two
+ * connections of one process (the server's workers) would otherwise
+ * contend inside SQLite, whose busy handler sleeps in millisecond steps.
+ * Other processes still meet at SQLite's lock and its busy timeout.
+ */
+static pthread_mutex_t write_turn = PTHREAD_MUTEX_INITIALIZER;
+
+static void end_write_turn(struct db *db)
+{
+	if (db->holds_turn) {
+		db->holds_turn = 0;
+		pthread_mutex_unlock(&write_turn);
+	}
+}
+
 int db_begin(struct db *db)
 {
-	int err = run_cached(db, &db->begin_write, "BEGIN IMMEDIATE");
+	int err;
 
-	if (!err)
-		db->in_tx = 1;
-	return err;
+	pthread_mutex_lock(&write_turn);
+	db->holds_turn = 1;
+	if ((err = run_cached(db, &db->begin_write, "BEGIN IMMEDIATE")) < 0) {
+		end_write_turn(db);
+		return err;
+	}
+	db->in_tx = 1;
+	return 0;
 }
 
 int db_begin_read(struct db *db)
@@ -286,6 +308,9 @@ int db_commit(struct db *db)
 
 	if (!err)
 		db->in_tx = 0;
+	else
+		db_rollback(db);
+	end_write_turn(db);
 	return err;
 }
 
@@ -294,6 +319,7 @@ void db_rollback(struct db *db)
 	if (db->in_tx)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	db->in_tx = 0;
+	end_write_turn(db);
 }
 
 /* ------------------------------------------------------ data sets */

@@ -16,6 +16,7 @@ struct db {
 	sqlite3_stmt *metric_put, *latest_get, *latest_put, *key_get, *key_put;
 	sqlite3_stmt *begin_write, *begin_read, *commit, *run_get, *tag_put, *param_put;
 	int in_tx;
+	int holds_turn; /* this connection holds the process's write turn */
 };
 
 /* Set the last error from the connection's; returns CAIRN_ERROR. */

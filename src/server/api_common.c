@@ -86,7 +86,11 @@ static int wrong_type(struct api_result *res, const char *name, json_t *v)
 	return ret;
 }
 
-/* The value; null counts as absent. */
+/*
+ * The value; null counts as absent. A GET key given once arrives as a
+ * string (the HTTP layer makes arrays only of repeated keys), so an array
+ * where one value belongs is the client's mistake, as in MLflow.
+ */
 static json_t *field(json_t *params, const char *name)
 {
 	json_t *v = json_object_get(params, name);
@@ -96,20 +100,11 @@ static json_t *field(json_t *params, const char *name)
 	return v;
 }
 
-/* A scalar field, a one-element array unwrapped (a GET key given once). */
-static json_t *scalar(json_t *params, const char *name)
-{
-	json_t *v = field(params, name);
-
-	if (json_is_array(v) && json_array_size(v) == 1)
-		v = json_array_get(v, 0);
-	return v;
-}
 
 int api_get_string(const char **out, json_t *params, const char *name,
 		   int required, struct api_result *res)
 {
-	json_t *v = scalar(params, name);
+	json_t *v = field(params, name);
 
 	if (!v || (json_is_string(v) && !*json_string_value(v) && required))
 		return required ? missing(res, name) : 1;
@@ -122,7 +117,7 @@ int api_get_string(const char **out, json_t *params, const char *name,
 int api_get_int64(int64_t *out, json_t *params, const char *name, int required,
 		  struct api_result *res)
 {
-	json_t *v = scalar(params, name);
+	json_t *v = field(params, name);
 
 	if (!v)
 		return required ? missing(res, name) : 1;
@@ -150,7 +145,7 @@ int api_get_int64(int64_t *out, json_t *params, const char *name, int required,
 int api_get_double(double *out, json_t *params, const char *name, int required,
 		   struct api_result *res)
 {
-	json_t *v = scalar(params, name);
+	json_t *v = field(params, name);
 
 	if (!v)
 		return required ? missing(res, name) : 1;

@@ -163,8 +163,6 @@ static int read_status(cairn_run_status *out, json_t *params)
 {
 	json_t *v = json_object_get(params, "status");
 
-	if (json_is_array(v) && json_array_size(v) == 1)
-		v = json_array_get(v, 0);
 	if (json_is_string(v) &&
 	    cairn_run_status_parse(out, json_string_value(v)) == 0)
 		return 0;

@@ -71,8 +71,6 @@ int api_get_experiment_id(const char **out, char buf[32], json_t *params,
 {
 	json_t *v = json_object_get(params, name);
 
-	if (json_is_array(v) && json_array_size(v) == 1)
-		v = json_array_get(v, 0);
 	if (json_is_integer(v)) {
 		snprintf(buf, 32, "%lld", (long long)json_integer_value(v));
 		*out = buf;

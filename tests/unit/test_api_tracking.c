@@ -310,11 +310,10 @@ static void test_experiment_get(void **state)
 		    num(f, "experiment.creation_time"));
 	assert_absent(f, "experiment.tags");
 
-	/* A JSON number, and a GET key given as a list of one. */
+	/* A JSON number is an id; a list where one value belongs is not. */
 	assert_int_equal(GET(f, "experiments/get", "{s:i}", "experiment_id", 1), 200);
 	assert_string_equal(str(f, "experiment.name"), "exp-a");
-	assert_int_equal(GET(f, "experiments/get", "{s:[s]}", "experiment_id", "0"), 200);
-	assert_string_equal(str(f, "experiment.name"), "Default");
+	assert_int_equal(GET(f, "experiments/get", "{s:[s]}", "experiment_id", "0"), 400);
 
 	assert_int_equal(GET(f, "experiments/get", "{s:s}", "experiment_id", "999"), 404);
 	assert_error(f, 404, "RESOURCE_DOES_NOT_EXIST");
@@ -740,7 +739,7 @@ static void test_run_update_delete_get(void **state)
 	assert_int_equal(GET(f, "runs/get", "{s:s, s:s}", "run_id", run, "run_uuid",
 			     run), 200);
 	assert_string_equal(str(f, "run.info.run_id"), run);
-	assert_int_equal(GET(f, "runs/get", "{s:[s]}", "run_uuid", run), 200);
+	assert_int_equal(GET(f, "runs/get", "{s:[s]}", "run_uuid", run), 400);
 	assert_int_equal(GET(f, "runs/get", "{s:s}", "run_id", "nope"), 404);
 	assert_error(f, 404, "RESOURCE_DOES_NOT_EXIST");
 	assert_string_equal(f->res.message, "Run with id=nope not found");
