@@ -132,6 +132,7 @@ need_tools() {
 			{ apt-get update >>"$logf" 2>&1 && apt-get install -y wrk >>"$logf" 2>&1; } ||
 			die "cannot install wrk"
 	fi
+	command -v jq >/dev/null || apt-get install -y jq >>"$logf" 2>&1 || true
 	for t in curl jq; do
 		command -v $t >/dev/null || die "'$t' is needed"
 	done
