@@ -76,6 +76,7 @@
 #include "util/alloc.h"
 #include "util/child.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/banned.h"
 
 /* After the child ended, how long to wait for more output. */
@@ -149,35 +150,12 @@ static int64_t ms_between(const struct timespec *a, const struct timespec *b)
 	       (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
-
-/* Move *fd to 3 or above, keeping O_CLOEXEC. */
-static int move_high(int *fd)
-{
-	int moved;
-
-	if (*fd >= 3)
-		return 0;
-	moved = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
-	if (moved < 0)
-		return cairn_error_set_os("cannot duplicate a descriptor");
-	close(*fd);
-	*fd = moved;
-	return 0;
-}
-
 /* A pipe with both ends O_CLOEXEC and at 3 or above. */
 static int make_pipe(int fds[2], int flags)
 {
 	if (pipe2(fds, O_CLOEXEC | flags) < 0)
 		return cairn_error_set_os("cannot create a pipe");
-	if (move_high(&fds[0]) < 0 || move_high(&fds[1]) < 0)
+	if (fs_fd_above_stdio(&fds[0]) < 0 || fs_fd_above_stdio(&fds[1]) < 0)
 		return CAIRN_ERROR;
 	return 0;
 }
@@ -194,8 +172,8 @@ static int open_signal_pipe(void)
 		return 0;
 	}
 	if ((err = make_pipe(fds, O_NONBLOCK)) < 0) {
-		close_fd(&fds[0]);
-		close_fd(&fds[1]);
+		fs_close(&fds[0]);
+		fs_close(&fds[1]);
 		return err;
 	}
 	signal_pipe[0] = fds[0];
@@ -449,7 +427,7 @@ static void mark_reaped(struct relay *r)
 	r->reaped = 1;
 	clock_gettime(CLOCK_MONOTONIC, &r->end);
 	r->last_data = r->end;
-	close_fd(&r->pidfd);
+	fs_close(&r->pidfd);
 }
 
 /* Reap the child if it has ended (or, with block, once it ends). */
@@ -542,7 +520,7 @@ static void pump(struct relay *r, int *fd, int to, int *to_ok)
 		return;
 	if (n <= 0) {
 		/* End of file; a read error ends the stream the same way. */
-		close_fd(fd);
+		fs_close(fd);
 		return;
 	}
 	r->res->output_bytes += (uint64_t)n;
@@ -652,8 +630,8 @@ int child_run(struct child_result *out, const struct child_options *opts)
 
 	err = spawn_child(&r, opts->argv, env, out_pipe[1], err_pipe[1],
 			  &saved);
-	close_fd(&out_pipe[1]);
-	close_fd(&err_pipe[1]);
+	fs_close(&out_pipe[1]);
+	fs_close(&err_pipe[1]);
 	if (err < 0)
 		goto done;
 	started = 1;
@@ -675,8 +653,8 @@ done:
 	if (r.sig_r >= 0)
 		handle_signals(&r);
 	/* Only after a failed relay loop: stop reading, then wait. */
-	close_fd(&r.out_r);
-	close_fd(&r.err_r);
+	fs_close(&r.out_r);
+	fs_close(&r.err_r);
 	if (started && !r.reaped)
 		try_reap(&r, 1);
 	if (started && !err && r.status == -1) {
@@ -696,11 +674,11 @@ done:
 	}
 	if (err < 0)
 		memset(out, 0, sizeof(*out));
-	close_fd(&r.pidfd);
-	close_fd(&out_pipe[0]);
-	close_fd(&out_pipe[1]);
-	close_fd(&err_pipe[0]);
-	close_fd(&err_pipe[1]);
+	fs_close(&r.pidfd);
+	fs_close(&out_pipe[0]);
+	fs_close(&out_pipe[1]);
+	fs_close(&err_pipe[0]);
+	fs_close(&err_pipe[1]);
 	free(r.chunk);
 	free(env);
 	if (claimed)

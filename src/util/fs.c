@@ -204,6 +204,28 @@ int fs_mkdirs(const char *path, mode_t mode)
 	return err;
 }
 
+void fs_close(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+int fs_fd_above_stdio(int *fd)
+{
+	int moved;
+
+	if (*fd >= 3)
+		return 0;
+	moved = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+	if (moved < 0)
+		return cairn_error_set_os("cannot duplicate a descriptor");
+	close(*fd);
+	*fd = moved;
+	return 0;
+}
+
 int fs_exists(const char *path)
 {
 	struct stat st;

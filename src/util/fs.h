@@ -29,6 +29,13 @@ int fs_write_all(int fd, const void *data, size_t len, const char *what);
 int fs_pread_all(int fd, void *data, size_t len, off_t off, const char *what);
 /* read() up to len bytes, retrying short reads; returns the count or <0. */
 ssize_t fs_read_full(int fd, void *data, size_t len, const char *what);
+/* close(*fd) if it is open, and mark it closed (-1). */
+void fs_close(int *fd);
+/*
+ * Move *fd to 3 or above (keeping O_CLOEXEC), so that setting up a child's
+ * 0, 1 and 2 cannot clobber it when the caller runs with one closed.
+ */
+int fs_fd_above_stdio(int *fd);
 int fs_exists(const char *path);
 int fs_is_dir(const char *path);
 /* Remove a file; a missing file is not an error. */

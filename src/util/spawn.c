@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "util/spawn.h"
+#include "util/fs.h"
 #include "util/banned.h"
 
 /* How often waitpid() is polled when the kernel has no pidfd_open(). */
@@ -76,32 +77,6 @@ static int deadline_left(const struct deadline *d)
 		return 0;
 	ns = (ns + 999999) / 1000000;
 	return ns > INT_MAX ? INT_MAX : (int)ns;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
-
-/*
- * Move *fd to 3 or above, so no file action on 0, 1 or 2 clobbers it when
- * the caller runs with a standard descriptor closed.
- */
-static int move_high(int *fd)
-{
-	int moved;
-
-	if (*fd >= 3)
-		return 0;
-	moved = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
-	if (moved < 0)
-		return cairn_error_set_os("cannot duplicate a descriptor");
-	close(*fd);
-	*fd = moved;
-	return 0;
 }
 
 static int open_pidfd(pid_t pid)
@@ -242,15 +217,15 @@ int spawn_capture(struct buf *out, int *exit_status, const char *const *argv,
 			err = cairn_error_set_os("cannot open directory '%s'", cwd);
 			goto done;
 		}
-		if ((err = move_high(&dirfd)) < 0)
+		if ((err = fs_fd_above_stdio(&dirfd)) < 0)
 			goto done;
 	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		err = cairn_error_set_os("cannot create a pipe");
 		goto done;
 	}
-	if ((err = move_high(&pipefd[0])) < 0 ||
-	    (err = move_high(&pipefd[1])) < 0)
+	if ((err = fs_fd_above_stdio(&pipefd[0])) < 0 ||
+	    (err = fs_fd_above_stdio(&pipefd[1])) < 0)
 		goto done;
 
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0) {
@@ -294,8 +269,8 @@ int spawn_capture(struct buf *out, int *exit_status, const char *const *argv,
 
 	rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv,
 			  environ);
-	close_fd(&pipefd[1]);
-	close_fd(&dirfd);
+	fs_close(&pipefd[1]);
+	fs_close(&dirfd);
 	if (rc) {
 		err = spawn_failed(rc, argv[0]);
 		goto done;
@@ -310,7 +285,7 @@ int spawn_capture(struct buf *out, int *exit_status, const char *const *argv,
 		if (rc < 0)
 			err = rc;
 	}
-	close_fd(&pipefd[0]);
+	fs_close(&pipefd[0]);
 	reap(pid, pidfd, &d, &status, &timed_out);
 	if (!err && exit_status && !timed_out && status != -1 &&
 	    WIFEXITED(status))
@@ -321,9 +296,9 @@ done:
 		posix_spawnattr_destroy(&attr);
 	if (fa_ready)
 		posix_spawn_file_actions_destroy(&fa);
-	close_fd(&pidfd);
-	close_fd(&pipefd[0]);
-	close_fd(&pipefd[1]);
-	close_fd(&dirfd);
+	fs_close(&pidfd);
+	fs_close(&pipefd[0]);
+	fs_close(&pipefd[1]);
+	fs_close(&dirfd);
 	return err;
 }
