@@ -244,6 +244,13 @@ int cairn_data_lookup(cairn_data_version **out, cairn_repo *repo,
 		      const char *spec);
 void cairn_data_version_free(cairn_data_version *v);
 
+/**
+ * A version as one JSON object (name, version, id, kind, size, files,
+ * path, created_ms, created_by, and rows and columns for CSV), the shape
+ * `--json`, the REST API and remotes' version lists all use.
+ */
+int cairn_data_version_json(cairn_buf *out, const cairn_data_version *v);
+
 /** Every version of a data set, oldest first. */
 int cairn_data_log(cairn_repo *repo, const char *name, cairn_data_version_cb cb,
 		   void *payload);

@@ -26,25 +26,13 @@ static void dump_json(json_t *doc)
 
 static json_t *version_json(const cairn_data_version *v)
 {
-	char id[CAIRN_OID_STRLEN + 1];
-	json_t *o;
+	cairn_buf text = CAIRN_BUF_INIT;
+	json_t *o = NULL;
 
-	cairn_oid_fmt(id, &v->oid);
-	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:I, s:s}", "name",
-		      v->name, "version", (json_int_t)v->version, "id", id, "kind",
-		      v->kind == CAIRN_DATA_DIR ? "dir" : "file", "size",
-		      (json_int_t)v->size, "files", (json_int_t)v->files, "path",
-		      v->path ? v->path : "", "created_ms", (json_int_t)v->created_ms,
-		      "created_by", v->created_by ? v->created_by : "");
-	if (v->rows >= 0)
-		json_object_set_new(o, "rows", json_integer(v->rows));
-	if (v->columns) {
-		json_t *cols = json_loads(v->columns, 0, NULL);
-
-		if (cols)
-			json_object_set_new(o, "columns", cols);
-	}
-	return o;
+	if (cairn_data_version_json(&text, v) == 0)
+		o = json_loads(text.ptr, 0, NULL);
+	cairn_buf_dispose(&text);
+	return o ? o : json_object();
 }
 
 /* Parse options common to the subcommands; returns the first operand. */

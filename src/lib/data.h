@@ -65,6 +65,10 @@ int data_diff_counts(uint64_t *added, uint64_t *removed, uint64_t *modified,
 		     cairn_repo *repo, const struct pointer *p,
 		     const struct scan_node *current);
 
+/* The JSON of cairn_data_version_json() as a jansson object (caller owns). */
+struct json_t;
+struct json_t *data_version_json(const cairn_data_version *v);
+
 /* Write a pointer describing version v for data at data_rel. */
 int data_write_pointer(cairn_repo *repo, const char *data_rel,
 		       const cairn_data_version *v);

@@ -11,6 +11,7 @@
  * An id prefix has at least 4 hex digits, with or without "sha256:".
  */
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,4 +145,42 @@ int cairn_data_log(cairn_repo *repo, const char *name, cairn_data_version_cb cb,
 int cairn_data_list(cairn_repo *repo, cairn_data_version_cb cb, void *payload)
 {
 	return db_version_foreach(repo->db, NULL, 1, cb, payload);
+}
+
+json_t *data_version_json(const cairn_data_version *v)
+{
+	char id[CAIRN_OID_STRLEN + 1];
+	json_t *o;
+
+	cairn_oid_fmt(id, &v->oid);
+	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:I, s:s}", "name", v->name,
+		      "version", (json_int_t)v->version, "id", id, "kind",
+		      v->kind == CAIRN_DATA_DIR ? "dir" : "file", "size",
+		      (json_int_t)v->size, "files", (json_int_t)v->files, "path",
+		      v->path ? v->path : "", "created_ms", (json_int_t)v->created_ms,
+		      "created_by", v->created_by ? v->created_by : "");
+	if (v->rows >= 0)
+		json_object_set_new(o, "rows", json_integer(v->rows));
+	if (v->columns) {
+		json_t *cols = json_loads(v->columns, 0, NULL);
+
+		if (cols)
+			json_object_set_new(o, "columns", cols);
+	}
+	return o;
+}
+
+int cairn_data_version_json(cairn_buf *out, const cairn_data_version *v)
+{
+	json_t *o = data_version_json(v);
+	char *text = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	if (!text)
+		return cairn_error_set(CAIRN_ERRCLASS_NOMEM, "cannot encode the version");
+	out->ptr = xstrdup(text);
+	out->size = strlen(text);
+	out->asize = out->size + 1;
+	free(text);
+	return 0;
 }

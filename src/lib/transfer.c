@@ -193,37 +193,26 @@ static int copy_closure(struct xfer *x)
 
 /* ------------------------------------------------ the versions list */
 
-static json_t *version_json(const cairn_data_version *v)
+/*
+ * Parse one line (data_version_json's shape); 0 and *out filled, strings
+ * borrowed from obj except the columns, re-encoded into *columns_text
+ * (caller frees), or -1.
+ */
+static int version_from_json(cairn_data_version *out, char **columns_text,
+			     json_t *obj)
 {
-	char hex[CAIRN_OID_STRLEN + 1];
-	json_t *o;
-
-	cairn_oid_fmt(hex, &v->oid);
-	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:I, s:s}", "name",
-		      v->name, "version", (json_int_t)v->version, "id", hex, "kind",
-		      v->kind == CAIRN_DATA_DIR ? "dir" : "file", "size",
-		      (json_int_t)v->size, "files", (json_int_t)v->files, "path",
-		      v->path ? v->path : "", "created_ms", (json_int_t)v->created_ms,
-		      "created_by", v->created_by ? v->created_by : "");
-	if (o && v->rows >= 0)
-		json_object_set_new(o, "rows", json_integer(v->rows));
-	if (o && v->columns)
-		json_object_set_new(o, "columns", json_string(v->columns));
-	return o;
-}
-
-/* Parse one line; 0 and *out filled (strings borrowed from obj), or -1. */
-static int version_from_json(cairn_data_version *out, json_t *obj)
-{
-	const char *name, *id, *kind, *path = "", *by = "", *columns = NULL;
+	const char *name, *id, *kind, *path = "", *by = "";
 	json_int_t version, size, files, created = 0, rows = -1;
+	json_t *columns = NULL;
 
 	memset(out, 0, sizeof(*out));
-	if (json_unpack(obj, "{s:s, s:I, s:s, s:s, s:I, s:I, s?s, s?I, s?s, s?I, s?s}",
+	*columns_text = NULL;
+	if (json_unpack(obj, "{s:s, s:I, s:s, s:s, s:I, s:I, s?s, s?I, s?s, s?I, s?o}",
 			"name", &name, "version", &version, "id", &id, "kind", &kind,
 			"size", &size, "files", &files, "path", &path, "created_ms",
 			&created, "created_by", &by, "rows", &rows, "columns",
 			&columns) < 0 ||
+	    (columns && !json_is_array(columns)) ||
 	    version < 1 || size < 0 || files < 0 || cairn_oid_parse(&out->oid, id) < 0 ||
 	    (strcmp(kind, "dir") && strcmp(kind, "file")) || !*name)
 		return -1;
@@ -236,7 +225,8 @@ static int version_from_json(cairn_data_version *out, json_t *obj)
 	out->created_ms = created;
 	out->created_by = by;
 	out->rows = rows;
-	out->columns = columns;
+	if (columns)
+		out->columns = *columns_text = json_dumps(columns, JSON_COMPACT);
 	return 0;
 }
 
@@ -253,9 +243,11 @@ static int foreach_remote_version(const struct buf *list,
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		json_t *obj = json_loadb(p, n, 0, NULL);
 		cairn_data_version v;
+		char *columns = NULL;
 
-		if (obj && version_from_json(&v, obj) == 0)
+		if (obj && version_from_json(&v, &columns, obj) == 0)
 			ret = cb(&v, payload);
+		free(columns);
 		json_decref(obj);
 		p += n + (nl ? 1 : 0);
 	}
@@ -290,7 +282,7 @@ static int merge_version(struct merge *m, const cairn_data_version *v)
 	char *line;
 
 	version_key(&key, v);
-	if (!strstr(buf_cstr(&m->keys), key.ptr) && (o = version_json(v)) &&
+	if (!strstr(buf_cstr(&m->keys), key.ptr) && (o = data_version_json(v)) &&
 	    (line = json_dumps(o, JSON_COMPACT))) {
 		buf_add(&m->keys, key.ptr, key.len);
 		buf_puts(m->list, line);
