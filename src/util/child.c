@@ -68,7 +68,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +76,7 @@
 #include "util/child.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/spawn.h"
 #include "util/banned.h"
 
 /* After the child ended, how long to wait for more output. */
@@ -188,17 +188,6 @@ static int set_nonblock(int fd)
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return cairn_error_set_os("cannot configure a pipe");
 	return 0;
-}
-
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	/* pidfds are always close-on-exec. */
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
 }
 
 /* Does "NAME=..." a name the same variable as b? */
@@ -636,7 +625,7 @@ int child_run(struct child_result *out, const struct child_options *opts)
 		goto done;
 	started = 1;
 
-	r.pidfd = open_pidfd(r.pid);
+	r.pidfd = spawn_open_pidfd(r.pid);
 	r.out_r = out_pipe[0];
 	r.err_r = err_pipe[0];
 	out_pipe[0] = err_pipe[0] = -1;

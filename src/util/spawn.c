@@ -79,7 +79,7 @@ static int deadline_left(const struct deadline *d)
 	return ns > INT_MAX ? INT_MAX : (int)ns;
 }
 
-static int open_pidfd(pid_t pid)
+int spawn_open_pidfd(pid_t pid)
 {
 #ifdef SYS_pidfd_open
 	/* pidfds are always close-on-exec. */
@@ -276,7 +276,7 @@ int spawn_capture(struct buf *out, int *exit_status, const char *const *argv,
 		goto done;
 	}
 
-	pidfd = open_pidfd(pid);
+	pidfd = spawn_open_pidfd(pid);
 	rc = drain(out, pipefd[0], max_output, &d);
 	if (rc != 0) {
 		/* The deadline passed or reading failed: stop it now. */

@@ -16,6 +16,7 @@
 #define CAIRN_UTIL_SPAWN_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/buf.h"
 
@@ -35,5 +36,11 @@
  */
 int spawn_capture(struct buf *out, int *exit_status, const char *const *argv,
 		  const char *cwd, size_t max_output, int timeout_ms);
+
+/*
+ * A pidfd for pid (close-on-exec), or -1 where the kernel or headers have
+ * none; callers then fall back to polling waitpid().
+ */
+int spawn_open_pidfd(pid_t pid);
 
 #endif
