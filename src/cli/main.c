@@ -165,7 +165,8 @@ const struct cmd commands[] = {
 	{ "gc", cmd_gc, "remove unreferenced objects and repack",
 	  "usage: cairn gc [--dry-run] [--json]\n"
 	  "\n"
-	  "Remove the objects no data set version references, and repack the\n"
+	  "Remove the objects that no data set version and no run's artifacts\n"
+	  "reference, and repack the\n"
 	  "rest into one pack. --dry-run only reports what would go.\n" },
 	{ "help", cmd_help, "show help for cairn or a command",
 	  "usage: cairn help [COMMAND]\n" },
