@@ -127,9 +127,15 @@ int cairn_repo_init(cairn_repo **out, const char *path,
 int cairn_repo_open(cairn_repo **out, const char *path);
 void cairn_repo_free(cairn_repo *repo);
 
-/** The project's top directory (absolute). */
+/** The server tracking goes to, or NULL for the local store. */
+const char *cairn_repo_tracking_uri(const cairn_repo *repo);
+
+/**
+ * The project's top directory (absolute); NULL for a server-tracked repo
+ * opened outside any project.
+ */
 const char *cairn_repo_workdir(const cairn_repo *repo);
-/** The store directory, `<workdir>/.cairn`. */
+/** The store directory, `<workdir>/.cairn` (NULL as for the workdir). */
 const char *cairn_repo_path(const cairn_repo *repo);
 
 /* -------------------------------------------------------------- data sets */
@@ -617,6 +623,15 @@ typedef struct {
 	int64_t created_ms;
 	const char *meta;  /* JSON object or NULL */
 } cairn_checkpoint;
+
+/**
+ * Record as checkpoint `step` the artifact file already logged at
+ * artifact_path (what cairn_log_checkpoint() does after storing the
+ * file; a server uses it for a checkpoint uploaded through its proxy).
+ */
+int cairn_log_checkpoint_artifact(cairn_repo *repo, const char *run_id,
+				  int64_t step, const char *artifact_path,
+				  const char *meta_json);
 
 /** Checkpoints of a run, by step. */
 int cairn_checkpoint_foreach(cairn_repo *repo, const char *run_id,

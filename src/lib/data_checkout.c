@@ -292,6 +292,8 @@ int cairn_data_checkout(cairn_repo *repo, const char *const *specs,
 	uint64_t total = 0;
 	int err, locked = 0;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	if (!opts)
 		opts = &defaults;
 	if ((err = data_pointers_for(&list, &versions, &n, repo, specs, nspecs)) < 0)

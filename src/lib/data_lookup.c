@@ -104,8 +104,13 @@ done:
 int cairn_data_lookup(cairn_data_version **out, cairn_repo *repo,
 		      const char *spec)
 {
-	cairn_data_version *v = xcalloc(1, sizeof(*v));
-	int err = lookup(v, repo, spec);
+	cairn_data_version *v;
+	int err;
+
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	v = xcalloc(1, sizeof(*v));
+	err = lookup(v, repo, spec);
 
 	if (err < 0) {
 		free(v);

@@ -25,6 +25,7 @@
 
 #include "lib/chunker.h"
 #include "lib/repo.h"
+#include "lib/track_backend.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -63,6 +64,7 @@ static int open_at(cairn_repo **out, const char *workdir)
 	int err;
 
 	repo->lock_fd = -1;
+	repo->track = &track_local;
 	repo->workdir = xstrdup(workdir);
 	repo->path = path_join(workdir, CAIRN_DIR);
 	repo->config_path = path_join(repo->path, "config");
@@ -218,10 +220,28 @@ int cairn_repo_open(cairn_repo **out, const char *path)
 	return err;
 }
 
+const char *cairn_repo_tracking_uri(const cairn_repo *repo)
+{
+	return repo->tracking_uri;
+}
+
+int cairn_repo__need_local(cairn_repo *repo)
+{
+	if (repo->db)
+		return 0;
+	return cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_REPO,
+				"not a cairn project (or any of the parent "
+				"directories): data sets are local, and tracking "
+				"goes to %s", repo->tracking_uri ? repo->tracking_uri : "a server");
+}
+
 void cairn_repo_free(cairn_repo *repo)
 {
 	if (!repo)
 		return;
+	if (repo->track)
+		repo->track->release(repo);
+	free(repo->tracking_uri);
 	if (repo->lock_fd >= 0)
 		close(repo->lock_fd);
 	odb_free(repo->odb);

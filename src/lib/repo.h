@@ -12,6 +12,15 @@
 #define CAIRN_DIR ".cairn"
 #define CAIRN_FORMAT_VERSION 1
 
+struct track_backend;
+
+/*
+ * A repo has a data side (the local project: workdir, store, config)
+ * and a tracking side (track: the local store, or a cairn server for a
+ * repo opened with cairn_repo_open_tracking() on an http(s) URI). A
+ * server-tracked repo outside any project has no data side: workdir,
+ * path, db and odb are NULL, and the data functions refuse to run.
+ */
 struct cairn_repo {
 	char *workdir;  /* absolute, no trailing slash */
 	char *path;     /* <workdir>/.cairn */
@@ -20,7 +29,13 @@ struct cairn_repo {
 	struct db *db;
 	struct odb *odb;
 	int lock_fd;    /* .cairn/lock, flock()ed by writers and gc */
+	const struct track_backend *track;
+	void *track_state;  /* the backend's */
+	char *tracking_uri; /* a server's URI, or NULL for the local store */
 };
+
+/* 0 if the repo has a local project; else CAIRN_ENOTFOUND, set. */
+int cairn_repo__need_local(cairn_repo *repo);
 
 /*
  * The store lock: commands that add objects hold it shared, gc holds it

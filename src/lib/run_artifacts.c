@@ -1,5 +1,5 @@
 /*
- * run_artifacts.c: a run's artifacts and checkpoints.
+ * run_artifacts.c: a run's artifacts and checkpoints in the local store.
  *
  * A run's artifacts are one tree in the object store; the run row holds
  * its root id. Logging an artifact stores the content, then builds a new
@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,43 +21,13 @@
 #include "lib/db.h"
 #include "lib/repo.h"
 #include "lib/scan.h"
+#include "lib/track_local.h"
 #include "lib/tree.h"
 #include "util/alloc.h"
 #include "util/fs.h"
 #include "util/banned.h"
 
 #define MAX_RETRIES 50
-
-/* Check and normalise an artifact path: relative, no "." or "..". */
-static int clean_path(struct buf *out, const char *path)
-{
-	const char *p = path ? path : "";
-
-	buf_reset(out);
-	while (*p) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-
-		if (n == 0 && p == path)
-			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-						"artifact path '%s' must be relative", path);
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-						"artifact path '%s' may not contain '.' or "
-						"'..'", path);
-		if (memchr(p, '\n', n) || memchr(p, '\\', n))
-			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-						"artifact path '%s' has a character that "
-						"cannot be stored", path);
-		if (n) {
-			if (out->len)
-				buf_addch(out, '/');
-			buf_add(out, p, n);
-		}
-		p += n + (slash ? 1 : 0);
-	}
-	return 0;
-}
 
 static int active_run_key(int64_t *key, cairn_repo *repo, const char *run_id,
 			  int must_be_active)
@@ -210,47 +179,24 @@ static int store_local(struct tree_entry *entry, struct odb_writer *w,
 	return err;
 }
 
-static int log_artifact(cairn_repo *repo, const char *run_id,
-			const char *local_path, const char *artifact_path,
-			struct tree_entry *stored)
+int local_log_artifact(cairn_repo *repo, const char *run_id,
+		       const char *local_path, const char *dest_path)
 {
 	struct odb_writer *w = NULL;
-	struct buf dest = BUF_INIT;
-	char *base;
+	struct tree_entry stored;
 	int64_t run;
 	int err;
 
-	if ((err = clean_path(&dest, artifact_path)) < 0 ||
-	    (err = active_run_key(&run, repo, run_id, 1)) < 0)
-		goto done;
-	base = path_absolute(local_path);
-	if (base) {
-		while (strlen(base) > 1 && base[strlen(base) - 1] == '/')
-			base[strlen(base) - 1] = '\0';
-		if (dest.len)
-			buf_addch(&dest, '/');
-		buf_puts(&dest, path_basename(base));
-		free(base);
-	}
-	if ((err = cairn_repo__lock(repo, 0)) < 0)
-		goto done;
+	if ((err = active_run_key(&run, repo, run_id, 1)) < 0 ||
+	    (err = cairn_repo__lock(repo, 0)) < 0)
+		return err;
 	if ((err = odb_writer_new(&w, repo->odb)) == 0 &&
-	    (err = store_local(stored, w, repo, local_path)) == 0 &&
+	    (err = store_local(&stored, w, repo, local_path)) == 0 &&
 	    (err = odb_writer_commit(w)) == 0)
-		err = attach(repo, run, w, dest.ptr, stored);
+		err = attach(repo, run, w, dest_path, &stored);
 	cairn_repo__unlock(repo);
-done:
 	odb_writer_free(w);
-	buf_release(&dest);
 	return err;
-}
-
-int cairn_log_artifact(cairn_repo *repo, const char *run_id,
-		       const char *local_path, const char *artifact_path)
-{
-	struct tree_entry e;
-
-	return log_artifact(repo, run_id, local_path, artifact_path, &e);
 }
 
 /* Find the entry at path in the run's artifacts ("" = the root). */
@@ -305,69 +251,49 @@ done:
 	return err;
 }
 
-int cairn_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
+int local_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
 			  const char *path)
 {
 	struct odb_writer *w = NULL;
-	struct buf dest = BUF_INIT;
 	struct tree_entry e;
 	uint64_t size;
 	int64_t run;
 	int err;
 
-	if ((err = clean_path(&dest, path)) < 0 ||
-	    (err = active_run_key(&run, repo, run_id, 1)) < 0)
-		goto done;
-	if (!dest.len) {
-		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-				       "an artifact file needs a name");
-		goto done;
-	}
+	if ((err = active_run_key(&run, repo, run_id, 1)) < 0 ||
+	    (err = cairn_repo__lock(repo, 0)) < 0)
+		return err;
 	memset(&e, 0, sizeof(e));
 	e.mode = TREE_MODE_FILE;
-	if ((err = cairn_repo__lock(repo, 0)) < 0)
-		goto done;
 	if ((err = odb_writer_new(&w, repo->odb)) == 0 &&
-	    (err = odb_write_fd(&e.oid, &size, w, fd, dest.ptr, NULL)) == 0 &&
+	    (err = odb_write_fd(&e.oid, &size, w, fd, path, NULL)) == 0 &&
 	    (err = odb_writer_commit(w)) == 0) {
 		e.size = size;
-		err = attach(repo, run, w, dest.ptr, &e);
+		err = attach(repo, run, w, path, &e);
 	}
 	cairn_repo__unlock(repo);
-done:
 	odb_writer_free(w);
-	buf_release(&dest);
 	return err;
 }
 
-int cairn_artifact_delete(cairn_repo *repo, const char *run_id, const char *path)
+int local_artifact_delete(cairn_repo *repo, const char *run_id, const char *path)
 {
 	struct odb_writer *w = NULL;
-	struct buf dest = BUF_INIT;
 	int64_t run;
 	int err;
 
-	if ((err = clean_path(&dest, path)) < 0 ||
-	    (err = active_run_key(&run, repo, run_id, 1)) < 0)
-		goto done;
-	if (!dest.len) {
-		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-				       "name the artifact to delete");
-		goto done;
-	}
-	if ((err = odb_writer_new(&w, repo->odb)) == 0)
-		err = attach(repo, run, w, dest.ptr, NULL);
-done:
+	if ((err = active_run_key(&run, repo, run_id, 1)) == 0 &&
+	    (err = odb_writer_new(&w, repo->odb)) == 0)
+		err = attach(repo, run, w, path, NULL);
 	odb_writer_free(w);
-	buf_release(&dest);
 	return err;
 }
 
-int cairn_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
+int local_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
 			int (*cb)(const cairn_artifact *a, void *payload),
 			void *payload)
 {
-	struct buf clean = BUF_INIT, b = BUF_INIT, full = BUF_INIT;
+	struct buf b = BUF_INIT, full = BUF_INIT;
 	struct tree_entry e;
 	struct tree t = { 0 };
 	enum odb_type type;
@@ -375,18 +301,17 @@ int cairn_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
 	size_t i;
 	int err;
 
-	if ((err = clean_path(&clean, path)) < 0 ||
-	    (err = active_run_key(&run, repo, run_id, 0)) < 0)
+	if ((err = active_run_key(&run, repo, run_id, 0)) < 0)
 		goto done;
-	err = find_entry(&e, repo, run, buf_cstr(&clean));
-	if (err == CAIRN_ENOTFOUND && !clean.len) {
+	err = find_entry(&e, repo, run, path);
+	if (err == CAIRN_ENOTFOUND && !*path) {
 		err = 0; /* no artifacts yet: an empty listing */
 		goto done;
 	}
 	if (err < 0)
 		goto done;
 	if (!tree_is_dir(e.mode)) {
-		cairn_artifact a = { buf_cstr(&clean), 0, e.size, e.oid };
+		cairn_artifact a = { path, 0, e.size, e.oid };
 
 		err = cb(&a, payload);
 		goto done;
@@ -398,8 +323,8 @@ int cairn_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
 		cairn_artifact a;
 
 		buf_reset(&full);
-		if (clean.len)
-			buf_printf(&full, "%s/", clean.ptr);
+		if (*path)
+			buf_printf(&full, "%s/", path);
 		buf_puts(&full, t.entries[i].name);
 		a.path = full.ptr;
 		a.is_dir = tree_is_dir(t.entries[i].mode);
@@ -409,7 +334,6 @@ int cairn_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
 	}
 done:
 	tree_release(&t);
-	buf_release(&clean);
 	buf_release(&b);
 	buf_release(&full);
 	return err;
@@ -458,94 +382,63 @@ done:
 	return err;
 }
 
-int cairn_artifact_read(cairn_repo *repo, const char *run_id, const char *path,
+int local_artifact_read(cairn_repo *repo, const char *run_id, const char *path,
 			int fd)
 {
-	struct buf clean = BUF_INIT;
 	struct tree_entry e;
 	int64_t run;
 	int err;
 
-	if ((err = clean_path(&clean, path)) == 0 &&
-	    (err = active_run_key(&run, repo, run_id, 0)) == 0 &&
-	    (err = find_entry(&e, repo, run, buf_cstr(&clean))) == 0) {
+	if ((err = active_run_key(&run, repo, run_id, 0)) == 0 &&
+	    (err = find_entry(&e, repo, run, path)) == 0) {
 		if (tree_is_dir(e.mode))
 			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
 					       "artifact '%s' is a directory", path);
 		else
 			err = odb_read_file(repo->odb, &e.oid, fd, NULL);
 	}
-	buf_release(&clean);
 	return err;
 }
 
-int cairn_artifact_download(cairn_repo *repo, const char *run_id,
+int local_artifact_download(cairn_repo *repo, const char *run_id,
 			    const char *path, const char *dest)
 {
-	struct buf clean = BUF_INIT;
 	struct tree_entry e;
 	int64_t run;
 	int err;
 
-	if (fs_exists(dest))
-		return cairn_error_setc(CAIRN_EEXISTS, CAIRN_ERRCLASS_INVALID,
-					"'%s' already exists", dest);
-	if ((err = clean_path(&clean, path)) == 0 &&
-	    (err = active_run_key(&run, repo, run_id, 0)) == 0 &&
-	    (err = find_entry(&e, repo, run, buf_cstr(&clean))) == 0)
+	if ((err = active_run_key(&run, repo, run_id, 0)) == 0 &&
+	    (err = find_entry(&e, repo, run, path)) == 0)
 		err = restore(repo->odb, &e, dest);
-	buf_release(&clean);
 	return err;
 }
 
 /* --------------------------------------------------------- checkpoints */
 
-int cairn_log_checkpoint(cairn_repo *repo, const char *run_id,
-			 const char *local_file, int64_t step,
-			 const char *meta_json)
+int local_checkpoint_record(cairn_repo *repo, const char *run_id, int64_t step,
+			    const char *path, const char *meta_json)
 {
 	struct db_checkpoint c;
 	struct tree_entry e;
-	struct buf dir = BUF_INIT, path = BUF_INIT;
 	struct timespec ts;
-	struct stat st;
-	json_t *meta = NULL;
 	int64_t run;
 	int err;
 
-	if (step < 0)
+	if ((err = active_run_key(&run, repo, run_id, 1)) < 0 ||
+	    (err = find_entry(&e, repo, run, path)) < 0)
+		return err;
+	if (tree_is_dir(e.mode))
 		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-					"checkpoint step %lld is negative", (long long)step);
-	if (meta_json)
-		meta = json_loads(meta_json, 0, NULL);
-	if (meta_json && !json_is_object(meta)) {
-		json_decref(meta);
-		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-					"checkpoint metadata must be a JSON object");
-	}
-	json_decref(meta);
-	if (stat(local_file, &st) < 0)
-		return cairn_error_set_os("cannot read '%s'", local_file);
-	if (!S_ISREG(st.st_mode))
-		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-					"a checkpoint is a file; '%s' is not", local_file);
-	buf_printf(&dir, "checkpoints/step-%lld", (long long)step);
-	if ((err = log_artifact(repo, run_id, local_file, dir.ptr, &e)) < 0 ||
-	    (err = active_run_key(&run, repo, run_id, 1)) < 0)
-		goto done;
-	buf_printf(&path, "%s/%s", dir.ptr, path_basename(local_file));
+					"a checkpoint is a file; artifact '%s' is a "
+					"directory", path);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c.step = step;
-	c.path = path.ptr;
+	c.path = path;
 	c.oid = e.oid;
 	c.size = e.size;
 	c.created_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	c.meta = meta_json;
-	err = db_checkpoint_put(repo->db, run, &c);
-done:
-	buf_release(&dir);
-	buf_release(&path);
-	return err;
+	return db_checkpoint_put(repo->db, run, &c);
 }
 
 struct cp_relay {
@@ -562,7 +455,7 @@ static int relay_checkpoint(const struct db_checkpoint *c, void *payload)
 	return r->cb(&out, r->payload);
 }
 
-int cairn_checkpoint_foreach(cairn_repo *repo, const char *run_id,
+int local_checkpoint_foreach(cairn_repo *repo, const char *run_id,
 			     int (*cb)(const cairn_checkpoint *c, void *payload),
 			     void *payload)
 {

@@ -1,6 +1,7 @@
 /*
- * run_read.c: reading a run back: cairn_run (info, params, latest
- * metrics, tags, inputs) and metric histories.
+ * run_read.c: a cairn_run (info, params, latest metrics, tags, inputs):
+ * building one (run.h), reading it, and the local store's run reads and
+ * metric histories.
  *
  * A cairn_run owns copies of everything it shows; the strings of its
  * entries live as long as the run.
@@ -8,22 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/db.h"
 #include "lib/repo.h"
+#include "lib/run.h"
+#include "lib/track_local.h"
 #include "util/alloc.h"
 #include "util/banned.h"
 
-struct cairn_run {
-	struct db_run row;
-	cairn_kv *params, *tags;
-	size_t nparams, ntags, aparams, atags;
-	cairn_metric *metrics;
-	size_t nmetrics, ametrics;
-	cairn_run_input *inputs;
-	size_t ninputs, ainputs;
-};
+cairn_run *run_new(void)
+{
+	return xcalloc(1, sizeof(struct cairn_run));
+}
 
-static int add_param(const char *k, const char *v, void *payload)
+int run_add_param(const char *k, const char *v, void *payload)
 {
 	struct cairn_run *r = payload;
 
@@ -33,7 +30,7 @@ static int add_param(const char *k, const char *v, void *payload)
 	return 0;
 }
 
-static int add_tag(const char *k, const char *v, void *payload)
+int run_add_tag(const char *k, const char *v, void *payload)
 {
 	struct cairn_run *r = payload;
 
@@ -43,7 +40,7 @@ static int add_tag(const char *k, const char *v, void *payload)
 	return 0;
 }
 
-static int add_metric(const cairn_metric *m, void *payload)
+int run_add_metric(const cairn_metric *m, void *payload)
 {
 	struct cairn_run *r = payload;
 
@@ -53,7 +50,7 @@ static int add_metric(const cairn_metric *m, void *payload)
 	return 0;
 }
 
-static int add_input(const cairn_run_input *in, void *payload)
+int run_add_input(const cairn_run_input *in, void *payload)
 {
 	struct cairn_run *r = payload;
 	cairn_run_input *c;
@@ -67,12 +64,12 @@ static int add_input(const cairn_run_input *in, void *payload)
 	return 0;
 }
 
-int cairn_run_get(cairn_run **out, cairn_repo *repo, const char *run_id)
+int local_run_get(cairn_run **out, cairn_repo *repo, const char *run_id)
 {
 	static const struct db_run_reader reader = {
-		add_param, add_tag, add_metric, add_input
+		run_add_param, run_add_tag, run_add_metric, run_add_input
 	};
-	struct cairn_run *r = xcalloc(1, sizeof(*r));
+	struct cairn_run *r = run_new();
 	int err;
 
 	if ((err = db_begin_read(repo->db)) < 0)
@@ -164,7 +161,7 @@ const cairn_run_input *cairn_run_input_get(const cairn_run *run, size_t i)
 	return i < run->ninputs ? &run->inputs[i] : NULL;
 }
 
-int cairn_metric_history(cairn_repo *repo, const char *run_id, const char *key,
+int local_metric_history(cairn_repo *repo, const char *run_id, const char *key,
 			 int (*cb)(const cairn_metric *m, void *payload),
 			 void *payload)
 {

@@ -1,5 +1,5 @@
 /*
- * run_search.c: cairn_runs_search(), MLflow's runs/search: a filter and
+ * run_search.c: runs/search in the local store: a filter and
  * an order compiled to SQL (run_filter.h), paged with MLflow's own token
  * format (base64 of {"offset": N}), so tokens look the same to clients.
  */
@@ -11,12 +11,12 @@
 #include "lib/db.h"
 #include "lib/repo.h"
 #include "lib/run_filter.h"
+#include "lib/track_local.h"
 #include "util/alloc.h"
 #include "util/base64.h"
 #include "util/banned.h"
 
 #define DEFAULT_MAX 1000
-#define MAX_MAX 50000
 
 static int parse_token(size_t *offset, const char *token)
 {
@@ -59,26 +59,19 @@ static int collect_id(const char *id, void *payload)
 	return 0;
 }
 
-int cairn_runs_search(cairn_buf *next_page_token, cairn_repo *repo,
+int local_runs_search(struct buf *next_page_token, cairn_repo *repo,
 		      const cairn_search_options *opts,
 		      int (*cb)(const cairn_run *run, void *payload),
 		      void *payload)
 {
-	cairn_search_options defaults = CAIRN_SEARCH_OPTIONS_INIT;
 	struct run_query q;
 	struct collect found = { NULL, 0, 0 };
 	int64_t *exps = NULL;
 	size_t max, offset, i;
 	int err;
 
-	if (!opts)
-		opts = &defaults;
 	memset(&q, 0, sizeof(q));
 	max = opts->max_results ? opts->max_results : DEFAULT_MAX;
-	if (max > MAX_MAX)
-		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-					"Invalid value %zu for parameter 'max_results' "
-					"supplied. It must be at most %d", max, MAX_MAX);
 	if ((err = parse_token(&offset, opts->page_token)) < 0)
 		return err;
 	exps = xcalloc(opts->nexperiments + 1, sizeof(*exps));
@@ -103,18 +96,16 @@ int cairn_runs_search(cairn_buf *next_page_token, cairn_repo *repo,
 	for (i = 0; i < found.n && i < max && !err; i++) {
 		cairn_run *run;
 
-		if ((err = cairn_run_get(&run, repo, found.ids[i])) < 0)
+		if ((err = local_run_get(&run, repo, found.ids[i])) < 0)
 			break;
 		err = cb(run, payload);
 		cairn_run_free(run);
 	}
-	if (!err && next_page_token && found.n > max) {
-		struct buf json = BUF_INIT, tok = BUF_INIT;
+	if (!err && found.n > max) {
+		struct buf json = BUF_INIT;
 
 		buf_printf(&json, "{\"offset\": %zu}", offset + max);
-		base64_encode(&tok, json.ptr, json.len);
-		next_page_token->ptr = buf_detach(&tok, &next_page_token->size);
-		next_page_token->asize = next_page_token->size + 1;
+		base64_encode(next_page_token, json.ptr, json.len);
 		buf_release(&json);
 	}
 done:

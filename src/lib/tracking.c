@@ -1,8 +1,13 @@
 /*
- * tracking.c: experiments and runs, with MLflow's rules.
+ * tracking.c: the public tracking functions: experiments, runs, logging,
+ * reads, searches, artifacts and checkpoints, with MLflow's rules.
  *
- * This file holds the domain rules; the SQL is in the metadata backend
- * (db.h). Rules, from MLflow (shared/ref/mlflow-rest.md section 1.6):
+ * Each function checks what can be checked without a store, then calls
+ * the repo's tracking backend (track_backend.h): the local store or a
+ * cairn server, so both refuse the same input with the same message.
+ * What needs the store (the run exists and is active, params are
+ * write-once, ...) is the backend's; a server applies this same library.
+ * Rules, from MLflow (shared/ref/mlflow-rest.md section 1.6):
  *   - keys of params, metrics and tags: 1 to 250 characters of
  *     [A-Za-z0-9_-. /:], not path-like ("a//b", "./a", "a/", "..x", "/a");
  *   - param values at most 6000 characters, tag values 8000, experiment
@@ -12,33 +17,28 @@
  *   - log-batch: at most 1000 metrics, 100 params, 100 tags, 1000 in all.
  * Run status moves RUNNING -> FINISHED | FAILED | KILLED (or back to
  * RUNNING, as MLflow's update allows); ending a run sets its end time.
+ * Artifact paths are relative, without "." or ".." components.
+ * Data inputs are resolved in the local project, whichever the backend.
  */
-#include <math.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
+#include <sys/stat.h>
 
-#include "lib/data.h"
-#include "lib/db.h"
 #include "lib/repo.h"
+#include "lib/track_backend.h"
+#include "lib/track_local.h"
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/banned.h"
 
 #define MAX_KEY 250
 #define MAX_PARAM_VALUE 6000
-#define MAX_TAG_VALUE 8000
+#define MAX_TAG_VALUE TRACK_MAX_TAG_VALUE
+#define MAX_SEARCH_RESULTS 50000
 #define MAX_EXPERIMENT_NAME 500
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---------------------------------------------------------- validation */
 
@@ -85,7 +85,7 @@ static int validate_key(const char *what, const char *key)
 	return 0;
 }
 
-static int validate_value(const char *what, const char *key, const char *value,
+int track_check_value(const char *what, const char *key, const char *value,
 			  size_t max)
 {
 	if (!value)
@@ -121,8 +121,24 @@ int cairn_validate(const char *kind, const char *key, const char *value)
 	if ((err = validate_key(kind, key)) < 0 || !value || !strcmp(kind, "metric"))
 		return err;
 	return !strcmp(kind, "param")
-		       ? validate_value("Param value", key, value, MAX_PARAM_VALUE)
-		       : validate_value("Tag value", key, value, MAX_TAG_VALUE);
+		       ? track_check_value("Param value", key, value, MAX_PARAM_VALUE)
+		       : track_check_value("Tag value", key, value, MAX_TAG_VALUE);
+}
+
+
+/* A cairn_buf out of a buf (which is left empty). */
+static void to_cairn_buf(cairn_buf *out, struct buf *b)
+{
+	out->ptr = buf_detach(b, &out->size);
+	out->asize = out->size + 1;
+}
+
+static int check_run_id(const char *run_id)
+{
+	if (!run_id || !*run_id)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"Missing value for required parameter 'run_id'");
+	return 0;
 }
 
 /* -------------------------------------------------------- experiments */
@@ -130,30 +146,24 @@ int cairn_validate(const char *kind, const char *key, const char *value)
 int cairn_experiment_create(cairn_buf *id_out, cairn_repo *repo,
 			    const char *name)
 {
-	int64_t id;
+	struct buf id = BUF_INIT;
 	int err;
 
-	if ((err = validate_experiment_name(name)) < 0 ||
-	    (err = db_experiment_create(&id, repo->db, name, now_ms())) < 0)
-		return err;
-	if (id_out) {
-		struct buf b = BUF_INIT;
-
-		buf_printf(&b, "%lld", (long long)id);
-		id_out->ptr = buf_detach(&b, &id_out->size);
-		id_out->asize = id_out->size + 1;
-	}
-	return 0;
+	if ((err = validate_experiment_name(name)) == 0 &&
+	    (err = repo->track->experiment_create(&id, repo, name)) == 0 && id_out)
+		to_cairn_buf(id_out, &id);
+	buf_release(&id);
+	return err;
 }
 
 int cairn_experiment_lookup(cairn_experiment **out, cairn_repo *repo,
 			    const char *id_or_name)
 {
 	cairn_experiment *e = xcalloc(1, sizeof(*e));
-	int err = db_experiment_get(e, repo->db, id_or_name);
+	int err = repo->track->experiment_get(e, repo, id_or_name);
 
 	if (err < 0) {
-		free(e);
+		cairn_experiment_free(e);
 		return err;
 	}
 	*out = e;
@@ -164,39 +174,10 @@ void cairn_experiment_free(cairn_experiment *e)
 {
 	if (!e)
 		return;
-	db_experiment_clear(e);
+	free((char *)e->id);
+	free((char *)e->name);
+	free((char *)e->lifecycle_stage);
 	free(e);
-}
-
-static int set_experiment(cairn_repo *repo, const char *id_or_name,
-			  const char *name, const char *stage)
-{
-	cairn_experiment e;
-	int err;
-
-	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
-		return err;
-	if (stage && !strcmp(e.id, "0") && !strcmp(stage, "deleted"))
-		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-				       "Cannot delete the default experiment '0'. This "
-				       "is an internally reserved experiment.");
-	else if (stage && !strcmp(stage, e.lifecycle_stage))
-		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-				       "Cannot %s experiment '%s': it is already %s",
-				       !strcmp(stage, "active") ? "restore" : "delete",
-				       e.id, e.lifecycle_stage);
-	else if (name && strcmp(e.lifecycle_stage, "active"))
-		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-				       "Cannot rename a non-active experiment.");
-	else if ((err = db_begin(repo->db)) == 0) {
-		/* The experiment and (for a stage change) its runs, together. */
-		if ((err = db_experiment_set(repo->db, e.id, name, stage, now_ms())) < 0)
-			db_rollback(repo->db);
-		else
-			err = db_commit(repo->db);
-	}
-	db_experiment_clear(&e);
-	return err;
 }
 
 int cairn_experiment_rename(cairn_repo *repo, const char *id_or_name,
@@ -204,45 +185,35 @@ int cairn_experiment_rename(cairn_repo *repo, const char *id_or_name,
 {
 	int err = validate_experiment_name(new_name);
 
-	return err < 0 ? err : set_experiment(repo, id_or_name, new_name, NULL);
+	return err < 0 ? err
+		       : repo->track->experiment_set(repo, id_or_name, new_name, NULL);
 }
 
 int cairn_experiment_delete(cairn_repo *repo, const char *id_or_name)
 {
-	return set_experiment(repo, id_or_name, NULL, "deleted");
+	return repo->track->experiment_set(repo, id_or_name, NULL, "deleted");
 }
 
 int cairn_experiment_restore(cairn_repo *repo, const char *id_or_name)
 {
-	return set_experiment(repo, id_or_name, NULL, "active");
+	return repo->track->experiment_set(repo, id_or_name, NULL, "active");
 }
 
 int cairn_experiment_set_tag(cairn_repo *repo, const char *id_or_name,
 			     const char *key, const char *value)
 {
-	cairn_experiment e;
 	int err;
 
 	if ((err = validate_key("tag", key)) < 0 ||
-	    (err = validate_value("Tag value", key, value, 5000)) < 0 ||
-	    (err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
+	    (err = track_check_value("Tag value", key, value, 5000)) < 0)
 		return err;
-	err = db_experiment_set_tag(repo->db, e.id, key, value);
-	db_experiment_clear(&e);
-	return err;
+	return repo->track->experiment_set_tag(repo, id_or_name, key, value);
 }
 
 int cairn_experiment_delete_tag(cairn_repo *repo, const char *id_or_name,
 				const char *key)
 {
-	cairn_experiment e;
-	int err;
-
-	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
-		return err;
-	err = db_experiment_delete_tag(repo->db, e.id, key);
-	db_experiment_clear(&e);
-	return err;
+	return repo->track->experiment_delete_tag(repo, id_or_name, key);
 }
 
 int cairn_experiment_tag_foreach(cairn_repo *repo, const char *id_or_name,
@@ -250,21 +221,14 @@ int cairn_experiment_tag_foreach(cairn_repo *repo, const char *id_or_name,
 					   void *payload),
 				 void *payload)
 {
-	cairn_experiment e;
-	int err;
-
-	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
-		return err;
-	err = db_experiment_tag_foreach(repo->db, e.id, cb, payload);
-	db_experiment_clear(&e);
-	return err;
+	return repo->track->experiment_tag_foreach(repo, id_or_name, cb, payload);
 }
 
 int cairn_experiment_foreach(cairn_repo *repo, cairn_view view,
 			     int (*cb)(const cairn_experiment *e, void *payload),
 			     void *payload)
 {
-	return db_experiment_foreach(repo->db, view, cb, payload);
+	return repo->track->experiment_foreach(repo, view, cb, payload);
 }
 
 /* ---------------------------------------------------------------- runs */
@@ -294,206 +258,92 @@ int cairn_run_status_parse(cairn_run_status *out, const char *name)
 				"Invalid run status '%s'", name ? name : "");
 }
 
-static void random_hex(char *out, size_t bytes)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[64];
-	size_t i;
-
-	if (getrandom(r, bytes, 0) != (ssize_t)bytes)
-		abort();
-	for (i = 0; i < bytes; i++) {
-		out[2 * i] = hex[r[i] >> 4];
-		out[2 * i + 1] = hex[r[i] & 15];
-	}
-	out[2 * bytes] = '\0';
-}
-
-static void generate_name(struct buf *out)
-{
-	static const char *const adjectives[] = {
-		"amber", "bold", "brave", "bright", "calm", "clever", "crisp",
-		"dapper", "eager", "fierce", "gentle", "glad", "honest", "keen",
-		"lively", "lucky", "merry", "nimble", "patient", "proud", "quick",
-		"quiet", "rare", "serene", "shy", "silent", "steady", "swift",
-		"tidy", "vivid", "warm", "wise",
-	};
-	static const char *const animals[] = {
-		"ant", "bat", "bear", "bee", "bison", "cat", "crab", "crow", "deer",
-		"dove", "eel", "elk", "finch", "fox", "frog", "goat", "hare", "hawk",
-		"ibis", "lark", "lynx", "mole", "moth", "newt", "owl", "panda",
-		"seal", "shrew", "snail", "swan", "toad", "wolf",
-	};
-	unsigned char r[4];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		abort();
-	buf_printf(out, "%s-%s-%d", adjectives[r[0] % 32], animals[r[1] % 32],
-		   (r[2] << 8 | r[3]) % 1000);
-}
-
 int cairn_run_create(cairn_buf *run_id_out, cairn_repo *repo,
 		     const cairn_run_create_options *opts)
 {
 	cairn_run_create_options defaults = CAIRN_RUN_CREATE_OPTIONS_INIT;
-	cairn_experiment e;
-	struct db_run r;
-	struct buf name = BUF_INIT;
-	char id[33];
+	struct buf id = BUF_INIT;
 	int err;
 
-	if (!opts)
-		opts = &defaults;
-	memset(&r, 0, sizeof(r));
-	if ((err = db_experiment_get(&e, repo->db,
-				     opts->experiment ? opts->experiment : "0")) < 0)
-		return err;
-	if (strcmp(e.lifecycle_stage, "active")) {
-		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-				       "The experiment %s must be in the 'active' state. "
-				       "Current state is %s.", e.id, e.lifecycle_stage);
-		goto done;
-	}
-	if (opts->name && *opts->name)
-		buf_puts(&name, opts->name);
-	else
-		generate_name(&name);
-	if ((err = validate_value("Run name", "mlflow.runName", name.ptr,
-				  MAX_TAG_VALUE)) < 0)
-		goto done;
-	for (size_t t = 0; t < opts->ntags; t++)
-		if ((err = cairn_validate("tag", opts->tags[t].key,
-					  opts->tags[t].value)) < 0)
-			goto done;
-	random_hex(id, 16);
-	r.info.run_id = id;
-	r.info.name = name.ptr;
-	r.info.experiment_id = e.id;
-	r.info.user_id = opts->user ? opts->user : cairn_repo__user();
-	r.info.status = CAIRN_RUN_RUNNING;
-	r.info.start_time = opts->start_time ? opts->start_time : now_ms();
-	r.info.parent_run_id = opts->parent_run_id;
-	if ((err = db_begin(repo->db)) < 0)
-		goto done;
-	if (opts->parent_run_id) {
-		struct db_run parent;
-
-		if ((err = db_run_get(&parent, repo->db, opts->parent_run_id)) < 0) {
-			db_rollback(repo->db);
-			goto done;
-		}
-		db_run_clear(&parent);
-	}
-	if ((err = db_run_insert(repo->db, &r)) < 0 ||
-	    (err = db_tag_put(repo->db, r.key, "mlflow.runName", name.ptr)) < 0 ||
-	    (*r.info.user_id &&
-	     (err = db_tag_put(repo->db, r.key, "mlflow.user", r.info.user_id)) < 0) ||
-	    (opts->parent_run_id &&
-	     (err = db_tag_put(repo->db, r.key, "mlflow.parentRunId",
-			       opts->parent_run_id)) < 0)) {
-		db_rollback(repo->db);
-		goto done;
-	}
-	/* The caller's tags; a different mlflow.runName was refused above. */
-	for (size_t t = 0; t < opts->ntags && !err; t++)
-		if (strcmp(opts->tags[t].key, "mlflow.runName"))
-			err = db_tag_put(repo->db, r.key, opts->tags[t].key,
-					 opts->tags[t].value);
-	if (err < 0) {
-		db_rollback(repo->db);
-		goto done;
-	}
-	if ((err = db_commit(repo->db)) < 0)
-		goto done;
-	if (run_id_out) {
-		run_id_out->ptr = xstrdup(id);
-		run_id_out->size = 32;
-		run_id_out->asize = 33;
-	}
-done:
-	db_experiment_clear(&e);
-	buf_release(&name);
+	err = repo->track->run_create(&id, repo, opts ? opts : &defaults);
+	if (!err && run_id_out)
+		to_cairn_buf(run_id_out, &id);
+	buf_release(&id);
 	return err;
 }
 
 int cairn_run_resolve(cairn_buf *run_id_out, cairn_repo *repo, const char *spec)
 {
-	struct buf b = BUF_INIT;
-	int err = db_run_resolve(&b, repo->db, spec);
+	struct buf id = BUF_INIT;
+	int err = repo->track->run_resolve(&id, repo, spec);
 
-	if (err < 0) {
-		buf_release(&b);
-		return err;
-	}
-	run_id_out->ptr = buf_detach(&b, &run_id_out->size);
-	run_id_out->asize = run_id_out->size + 1;
-	return 0;
-}
-
-/* The run, which must exist and (unless any_stage) be active. */
-static int active_run(struct db_run *r, cairn_repo *repo, const char *run_id,
-		      int any_stage)
-{
-	int err;
-
-	if (!run_id || !*run_id)
-		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-					"Missing value for required parameter 'run_id'");
-	if ((err = db_run_get(r, repo->db, run_id)) < 0)
-		return err;
-	if (!any_stage && strcmp(r->info.lifecycle_stage, "active")) {
-		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-				       "The run %s must be in the 'active' state. Current "
-				       "state is %s.", run_id, r->info.lifecycle_stage);
-		db_run_clear(r);
-	}
+	if (!err)
+		to_cairn_buf(run_id_out, &id);
+	buf_release(&id);
 	return err;
 }
 
 int cairn_run_update(cairn_repo *repo, const char *run_id,
 		     cairn_run_status status, int64_t end_time, const char *name)
 {
-	struct db_run r;
-	int err;
+	int err = check_run_id(run_id);
 
-	if ((err = active_run(&r, repo, run_id, 0)) < 0)
-		return err;
-	if (!end_time && status != CAIRN_RUN_RUNNING && status != CAIRN_RUN_SCHEDULED)
-		end_time = now_ms();
-	if ((err = db_begin(repo->db)) < 0)
-		goto done;
-	if ((err = db_run_update(repo->db, r.key, cairn_run_status_name(status),
-				 end_time, name)) < 0 ||
-	    (name && (err = db_tag_put(repo->db, r.key, "mlflow.runName", name)) < 0)) {
-		db_rollback(repo->db);
-		goto done;
-	}
-	err = db_commit(repo->db);
-done:
-	db_run_clear(&r);
-	return err;
-}
-
-static int set_run_stage(cairn_repo *repo, const char *run_id, const char *stage)
-{
-	struct db_run r;
-	int err;
-
-	if ((err = active_run(&r, repo, run_id, 1)) < 0)
-		return err;
-	err = db_run_set_stage(repo->db, r.key, stage);
-	db_run_clear(&r);
-	return err;
+	return err < 0 ? err
+		       : repo->track->run_update(repo, run_id, status, end_time, name);
 }
 
 int cairn_run_delete(cairn_repo *repo, const char *run_id)
 {
-	return set_run_stage(repo, run_id, "deleted");
+	int err = check_run_id(run_id);
+
+	return err < 0 ? err : repo->track->run_set_stage(repo, run_id, "deleted");
 }
 
 int cairn_run_restore(cairn_repo *repo, const char *run_id)
 {
-	return set_run_stage(repo, run_id, "active");
+	int err = check_run_id(run_id);
+
+	return err < 0 ? err : repo->track->run_set_stage(repo, run_id, "active");
+}
+
+int cairn_run_get(cairn_run **out, cairn_repo *repo, const char *run_id)
+{
+	int err = check_run_id(run_id);
+
+	return err < 0 ? err : repo->track->run_get(out, repo, run_id);
+}
+
+int cairn_metric_history(cairn_repo *repo, const char *run_id, const char *key,
+			 int (*cb)(const cairn_metric *m, void *payload),
+			 void *payload)
+{
+	int err = check_run_id(run_id);
+
+	return err < 0 ? err
+		       : repo->track->metric_history(repo, run_id, key, cb, payload);
+}
+
+int cairn_runs_search(cairn_buf *next_page_token, cairn_repo *repo,
+		      const cairn_search_options *opts,
+		      int (*cb)(const cairn_run *run, void *payload),
+		      void *payload)
+{
+	cairn_search_options defaults = CAIRN_SEARCH_OPTIONS_INIT;
+	struct buf token = BUF_INIT;
+	int err;
+
+	if (!opts)
+		opts = &defaults;
+	if (opts->max_results > MAX_SEARCH_RESULTS)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"Invalid value %zu for parameter 'max_results' "
+					"supplied. It must be at most %d", opts->max_results,
+					MAX_SEARCH_RESULTS);
+	err = repo->track->runs_search(&token, repo, opts, cb, payload);
+	if (!err && next_page_token && token.len)
+		to_cairn_buf(next_page_token, &token);
+	buf_release(&token);
+	return err;
 }
 
 /* ------------------------------------------------------------- logging */
@@ -513,7 +363,6 @@ int cairn_log_batch(cairn_repo *repo, const char *run_id,
 		    const cairn_kv *params, size_t nparams,
 		    const cairn_kv *tags, size_t ntags)
 {
-	struct db_run r;
 	size_t i;
 	int err;
 
@@ -529,39 +378,18 @@ int cairn_log_batch(cairn_repo *repo, const char *run_id,
 			return err;
 	for (i = 0; i < nparams; i++)
 		if ((err = validate_key("param", params[i].key)) < 0 ||
-		    (err = validate_value("Param value", params[i].key, params[i].value,
-					  MAX_PARAM_VALUE)) < 0)
+		    (err = track_check_value("Param value", params[i].key,
+					     params[i].value, MAX_PARAM_VALUE)) < 0)
 			return err;
 	for (i = 0; i < ntags; i++)
 		if ((err = validate_key("tag", tags[i].key)) < 0 ||
-		    (err = validate_value("Tag value", tags[i].key, tags[i].value,
-					  MAX_TAG_VALUE)) < 0)
+		    (err = track_check_value("Tag value", tags[i].key, tags[i].value,
+					     MAX_TAG_VALUE)) < 0)
 			return err;
-	memset(&r, 0, sizeof(r));
-	/* The run is looked up inside the transaction: one lock, no race. */
-	if ((err = db_begin(repo->db)) < 0)
-		goto done;
-	if ((err = active_run(&r, repo, run_id, 0)) < 0) {
-		db_rollback(repo->db);
-		goto done;
-	}
-	for (i = 0; i < nparams && !err; i++)
-		err = db_param_put(repo->db, r.key, params[i].key, params[i].value);
-	for (i = 0; i < ntags && !err; i++) {
-		err = db_tag_put(repo->db, r.key, tags[i].key, tags[i].value);
-		if (!err && !strcmp(tags[i].key, "mlflow.runName"))
-			err = db_run_update(repo->db, r.key, NULL, 0, tags[i].value);
-	}
-	if (!err && nmetrics)
-		err = db_metrics_put(repo->db, r.key, metrics, nmetrics);
-	if (err < 0) {
-		db_rollback(repo->db);
-		goto done;
-	}
-	err = db_commit(repo->db);
-done:
-	db_run_clear(&r);
-	return err;
+	if ((err = check_run_id(run_id)) < 0)
+		return err;
+	return repo->track->log_batch(repo, run_id, metrics, nmetrics, params,
+				      nparams, tags, ntags);
 }
 
 int cairn_log_param(cairn_repo *repo, const char *run_id, const char *key,
@@ -599,31 +427,250 @@ int cairn_log_metrics(cairn_repo *repo, const char *run_id,
 
 int cairn_delete_tag(cairn_repo *repo, const char *run_id, const char *key)
 {
-	struct db_run r;
-	int err;
+	int err = check_run_id(run_id);
 
-	if ((err = active_run(&r, repo, run_id, 0)) < 0)
-		return err;
-	err = db_tag_delete(repo->db, r.key, key);
-	db_run_clear(&r);
-	return err;
+	return err < 0 ? err : repo->track->delete_tag(repo, run_id, key);
 }
 
 int cairn_log_input(cairn_repo *repo, const char *run_id, const char *data_spec,
 		    const char *context)
 {
 	cairn_data_version *v = NULL;
-	struct db_run r;
 	int err;
 
 	if (context && strlen(context) > 500)
 		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
 					"input context longer than 500 characters");
-	if ((err = active_run(&r, repo, run_id, 0)) < 0)
+	if ((err = check_run_id(run_id)) < 0 ||
+	    (err = cairn_data_lookup(&v, repo, data_spec)) < 0)
 		return err;
-	if ((err = cairn_data_lookup(&v, repo, data_spec)) == 0)
-		err = db_input_put(repo->db, r.key, v, context);
+	err = repo->track->log_input(repo, run_id, v, context);
 	cairn_data_version_free(v);
-	db_run_clear(&r);
 	return err;
+}
+
+/* -------------------------------------------------------- run artifacts */
+
+/* Check and normalise an artifact path: relative, no "." or "..". */
+static int clean_path(struct buf *out, const char *path)
+{
+	const char *p = path ? path : "";
+
+	buf_reset(out);
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 0 && p == path)
+			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+						"artifact path '%s' must be relative", path);
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+						"artifact path '%s' may not contain '.' or "
+						"'..'", path);
+		if (memchr(p, '\n', n) || memchr(p, '\\', n))
+			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+						"artifact path '%s' has a character that "
+						"cannot be stored", path);
+		if (n) {
+			if (out->len)
+				buf_addch(out, '/');
+			buf_add(out, p, n);
+		}
+		p += n + (slash ? 1 : 0);
+	}
+	return 0;
+}
+
+/*
+ * The artifact path a local file or directory lands at: dir/NAME, NAME
+ * the last component of local_path.
+ */
+static int dest_path(struct buf *out, const char *dir, const char *local_path)
+{
+	char *base;
+	int err;
+
+	if ((err = clean_path(out, dir)) < 0)
+		return err;
+	base = path_absolute(local_path);
+	if (base) {
+		while (strlen(base) > 1 && base[strlen(base) - 1] == '/')
+			base[strlen(base) - 1] = '\0';
+		if (out->len)
+			buf_addch(out, '/');
+		buf_puts(out, path_basename(base));
+		free(base);
+	}
+	return 0;
+}
+
+int cairn_log_artifact(cairn_repo *repo, const char *run_id,
+		       const char *local_path, const char *artifact_path)
+{
+	struct buf dest = BUF_INIT;
+	int err;
+
+	if ((err = check_run_id(run_id)) == 0 &&
+	    (err = dest_path(&dest, artifact_path, local_path)) == 0)
+		err = repo->track->log_artifact(repo, run_id, local_path, buf_cstr(&dest));
+	buf_release(&dest);
+	return err;
+}
+
+int cairn_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
+			  const char *path)
+{
+	struct buf dest = BUF_INIT;
+	int err;
+
+	if ((err = check_run_id(run_id)) == 0 &&
+	    (err = clean_path(&dest, path)) == 0) {
+		if (!dest.len)
+			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					       "an artifact file needs a name");
+		else
+			err = repo->track->log_artifact_fd(repo, run_id, fd, buf_cstr(&dest));
+	}
+	buf_release(&dest);
+	return err;
+}
+
+int cairn_artifact_read(cairn_repo *repo, const char *run_id, const char *path,
+			int fd)
+{
+	struct buf clean = BUF_INIT;
+	int err;
+
+	if ((err = check_run_id(run_id)) == 0 &&
+	    (err = clean_path(&clean, path)) == 0)
+		err = repo->track->artifact_read(repo, run_id, buf_cstr(&clean), fd);
+	buf_release(&clean);
+	return err;
+}
+
+int cairn_artifact_delete(cairn_repo *repo, const char *run_id, const char *path)
+{
+	struct buf clean = BUF_INIT;
+	int err;
+
+	if ((err = check_run_id(run_id)) == 0 &&
+	    (err = clean_path(&clean, path)) == 0) {
+		if (!clean.len)
+			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					       "name the artifact to delete");
+		else
+			err = repo->track->artifact_delete(repo, run_id, buf_cstr(&clean));
+	}
+	buf_release(&clean);
+	return err;
+}
+
+int cairn_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
+			int (*cb)(const cairn_artifact *a, void *payload),
+			void *payload)
+{
+	struct buf clean = BUF_INIT;
+	int err;
+
+	if ((err = check_run_id(run_id)) == 0 &&
+	    (err = clean_path(&clean, path)) == 0)
+		err = repo->track->artifact_list(repo, run_id, buf_cstr(&clean), cb, payload);
+	buf_release(&clean);
+	return err;
+}
+
+int cairn_artifact_download(cairn_repo *repo, const char *run_id,
+			    const char *path, const char *dest)
+{
+	struct buf clean = BUF_INIT;
+	int err;
+
+	if (fs_exists(dest))
+		return cairn_error_setc(CAIRN_EEXISTS, CAIRN_ERRCLASS_INVALID,
+					"'%s' already exists", dest);
+	if ((err = check_run_id(run_id)) == 0 &&
+	    (err = clean_path(&clean, path)) == 0)
+		err = repo->track->artifact_download(repo, run_id, buf_cstr(&clean), dest);
+	buf_release(&clean);
+	return err;
+}
+
+/* --------------------------------------------------------- checkpoints */
+
+static int check_checkpoint(int64_t step, const char *meta_json)
+{
+	json_t *meta;
+
+	if (step < 0)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"checkpoint step %lld is negative", (long long)step);
+	if (!meta_json)
+		return 0;
+	meta = json_loads(meta_json, 0, NULL);
+	if (!json_is_object(meta)) {
+		json_decref(meta);
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"checkpoint metadata must be a JSON object");
+	}
+	json_decref(meta);
+	return 0;
+}
+
+int cairn_log_checkpoint(cairn_repo *repo, const char *run_id,
+			 const char *local_file, int64_t step,
+			 const char *meta_json)
+{
+	struct buf dir = BUF_INIT, path = BUF_INIT;
+	struct stat st;
+	int err;
+
+	if ((err = check_run_id(run_id)) < 0 ||
+	    (err = check_checkpoint(step, meta_json)) < 0)
+		return err;
+	if (stat(local_file, &st) < 0)
+		return cairn_error_set_os("cannot read '%s'", local_file);
+	if (!S_ISREG(st.st_mode))
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"a checkpoint is a file; '%s' is not", local_file);
+	buf_printf(&dir, "checkpoints/step-%lld", (long long)step);
+	if ((err = dest_path(&path, dir.ptr, local_file)) == 0 &&
+	    (err = repo->track->log_artifact(repo, run_id, local_file,
+					     buf_cstr(&path))) == 0)
+		err = repo->track->checkpoint_record(repo, run_id, step,
+						     buf_cstr(&path), meta_json);
+	buf_release(&dir);
+	buf_release(&path);
+	return err;
+}
+
+int cairn_log_checkpoint_artifact(cairn_repo *repo, const char *run_id,
+				  int64_t step, const char *artifact_path,
+				  const char *meta_json)
+{
+	struct buf clean = BUF_INIT;
+	int err;
+
+	if ((err = check_run_id(run_id)) == 0 &&
+	    (err = check_checkpoint(step, meta_json)) == 0 &&
+	    (err = clean_path(&clean, artifact_path)) == 0) {
+		if (!clean.len)
+			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					       "a checkpoint needs an artifact path");
+		else
+			err = repo->track->checkpoint_record(repo, run_id, step,
+							     buf_cstr(&clean), meta_json);
+	}
+	buf_release(&clean);
+	return err;
+}
+
+int cairn_checkpoint_foreach(cairn_repo *repo, const char *run_id,
+			     int (*cb)(const cairn_checkpoint *c, void *payload),
+			     void *payload)
+{
+	int err = check_run_id(run_id);
+
+	return err < 0 ? err
+		       : repo->track->checkpoint_foreach(repo, run_id, cb, payload);
 }

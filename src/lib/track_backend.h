@@ -1,0 +1,100 @@
+/*
+ * track_backend.h: where a repo's experiment tracking goes: the local
+ * store (track_local, over the db and odb vtables) or a cairn server
+ * (track_rest, over its REST API).
+ *
+ * The public tracking functions of cairn.h (track.c) check what can be
+ * checked without a store (key rules, batch limits, artifact paths,
+ * checkpoint files), resolve data specs in the local project, and call
+ * the repo's backend; nothing above this table knows which one it is.
+ * Arguments arrive checked: artifact paths cleaned ("" is the top),
+ * log_batch within MLflow's limits, log_input with a resolved version.
+ * Errors are set as everywhere (cairn_error_set*): a backend that talks
+ * to a server maps the server's error codes back to cairn's.
+ */
+#ifndef CAIRN_LIB_TRACK_BACKEND_H
+#define CAIRN_LIB_TRACK_BACKEND_H
+
+#include "cairn.h"
+#include "util/buf.h"
+
+struct track_backend {
+	/* experiments */
+	int (*experiment_create)(struct buf *id_out, cairn_repo *repo,
+				 const char *name);
+	int (*experiment_get)(cairn_experiment *out, cairn_repo *repo,
+			      const char *id_or_name);
+	/* name and/or stage ("active", "deleted"); NULL keeps */
+	int (*experiment_set)(cairn_repo *repo, const char *id_or_name,
+			      const char *name, const char *stage);
+	int (*experiment_set_tag)(cairn_repo *repo, const char *id_or_name,
+				  const char *key, const char *value);
+	int (*experiment_delete_tag)(cairn_repo *repo, const char *id_or_name,
+				     const char *key);
+	int (*experiment_tag_foreach)(cairn_repo *repo, const char *id_or_name,
+				      int (*cb)(const char *key, const char *value,
+						void *payload),
+				      void *payload);
+	int (*experiment_foreach)(cairn_repo *repo, cairn_view view,
+				  int (*cb)(const cairn_experiment *e, void *payload),
+				  void *payload);
+
+	/* runs */
+	int (*run_create)(struct buf *id_out, cairn_repo *repo,
+			  const cairn_run_create_options *opts);
+	int (*run_resolve)(struct buf *id_out, cairn_repo *repo, const char *spec);
+	int (*run_update)(cairn_repo *repo, const char *run_id,
+			  cairn_run_status status, int64_t end_time,
+			  const char *name);
+	int (*run_set_stage)(cairn_repo *repo, const char *run_id,
+			     const char *stage);
+	int (*run_get)(cairn_run **out, cairn_repo *repo, const char *run_id);
+	int (*runs_search)(struct buf *next_page_token, cairn_repo *repo,
+			   const cairn_search_options *opts,
+			   int (*cb)(const cairn_run *run, void *payload),
+			   void *payload);
+	int (*metric_history)(cairn_repo *repo, const char *run_id,
+			      const char *key,
+			      int (*cb)(const cairn_metric *m, void *payload),
+			      void *payload);
+
+	/* logging */
+	int (*log_batch)(cairn_repo *repo, const char *run_id,
+			 const cairn_metric *metrics, size_t nmetrics,
+			 const cairn_kv *params, size_t nparams,
+			 const cairn_kv *tags, size_t ntags);
+	int (*delete_tag)(cairn_repo *repo, const char *run_id, const char *key);
+	int (*log_input)(cairn_repo *repo, const char *run_id,
+			 const cairn_data_version *v, const char *context);
+
+	/* artifacts; paths are cleaned, "" is the top */
+	int (*log_artifact)(cairn_repo *repo, const char *run_id,
+			    const char *local_path, const char *dest_path);
+	int (*log_artifact_fd)(cairn_repo *repo, const char *run_id, int fd,
+			       const char *path);
+	int (*artifact_read)(cairn_repo *repo, const char *run_id,
+			     const char *path, int fd);
+	int (*artifact_delete)(cairn_repo *repo, const char *run_id,
+			       const char *path);
+	int (*artifact_list)(cairn_repo *repo, const char *run_id,
+			     const char *path,
+			     int (*cb)(const cairn_artifact *a, void *payload),
+			     void *payload);
+	int (*artifact_download)(cairn_repo *repo, const char *run_id,
+				 const char *path, const char *dest);
+	/* Record the artifact file at path (already logged) as a checkpoint. */
+	int (*checkpoint_record)(cairn_repo *repo, const char *run_id,
+				 int64_t step, const char *path,
+				 const char *meta_json);
+	int (*checkpoint_foreach)(cairn_repo *repo, const char *run_id,
+				  int (*cb)(const cairn_checkpoint *c, void *payload),
+				  void *payload);
+
+	/* Release the backend's state in repo->track_state. */
+	void (*release)(cairn_repo *repo);
+};
+
+/* The local store (tracking.c and its neighbours). */
+extern const struct track_backend track_local;
+
+#endif

@@ -1,0 +1,403 @@
+/*
+ * track_local.c: experiments, runs and logging in the local store, and
+ * the track_local table that names them with the local reads, searches
+ * and artifacts of run_read.c, run_search.c and run_artifacts.c.
+ *
+ * The public functions (tracking.c) have checked keys, values and batch
+ * limits; what needs the store is checked here: experiments and runs
+ * exist and are active, the Default experiment is never deleted, a
+ * stage change is a change. Each change is one metadata transaction; a
+ * run is looked up inside the transaction that writes to it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "lib/db.h"
+#include "lib/repo.h"
+#include "lib/track_backend.h"
+#include "lib/track_local.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/banned.h"
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* -------------------------------------------------------- experiments */
+
+static int experiment_create(struct buf *id_out, cairn_repo *repo,
+			     const char *name)
+{
+	int64_t id;
+	int err;
+
+	if ((err = db_experiment_create(&id, repo->db, name, now_ms())) < 0)
+		return err;
+	buf_printf(id_out, "%lld", (long long)id);
+	return 0;
+}
+
+static int experiment_get(cairn_experiment *out, cairn_repo *repo,
+			  const char *id_or_name)
+{
+	return db_experiment_get(out, repo->db, id_or_name);
+}
+
+static int experiment_set(cairn_repo *repo, const char *id_or_name,
+			  const char *name, const char *stage)
+{
+	cairn_experiment e;
+	int err;
+
+	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
+		return err;
+	if (stage && !strcmp(e.id, "0") && !strcmp(stage, "deleted"))
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				       "Cannot delete the default experiment '0'. This "
+				       "is an internally reserved experiment.");
+	else if (stage && !strcmp(stage, e.lifecycle_stage))
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				       "Cannot %s experiment '%s': it is already %s",
+				       !strcmp(stage, "active") ? "restore" : "delete",
+				       e.id, e.lifecycle_stage);
+	else if (name && strcmp(e.lifecycle_stage, "active"))
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				       "Cannot rename a non-active experiment.");
+	else if ((err = db_begin(repo->db)) == 0) {
+		/* The experiment and (for a stage change) its runs, together. */
+		if ((err = db_experiment_set(repo->db, e.id, name, stage, now_ms())) < 0)
+			db_rollback(repo->db);
+		else
+			err = db_commit(repo->db);
+	}
+	db_experiment_clear(&e);
+	return err;
+}
+
+static int experiment_set_tag(cairn_repo *repo, const char *id_or_name,
+			      const char *key, const char *value)
+{
+	cairn_experiment e;
+	int err;
+
+	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
+		return err;
+	err = db_experiment_set_tag(repo->db, e.id, key, value);
+	db_experiment_clear(&e);
+	return err;
+}
+
+static int experiment_delete_tag(cairn_repo *repo, const char *id_or_name,
+				 const char *key)
+{
+	cairn_experiment e;
+	int err;
+
+	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
+		return err;
+	err = db_experiment_delete_tag(repo->db, e.id, key);
+	db_experiment_clear(&e);
+	return err;
+}
+
+static int experiment_tag_foreach(cairn_repo *repo, const char *id_or_name,
+				  int (*cb)(const char *key, const char *value,
+					    void *payload),
+				  void *payload)
+{
+	cairn_experiment e;
+	int err;
+
+	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
+		return err;
+	err = db_experiment_tag_foreach(repo->db, e.id, cb, payload);
+	db_experiment_clear(&e);
+	return err;
+}
+
+static int experiment_foreach(cairn_repo *repo, cairn_view view,
+			      int (*cb)(const cairn_experiment *e, void *payload),
+			      void *payload)
+{
+	return db_experiment_foreach(repo->db, view, cb, payload);
+}
+
+/* ---------------------------------------------------------------- runs */
+
+static void random_hex(char *out, size_t bytes)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[64];
+	size_t i;
+
+	if (getrandom(r, bytes, 0) != (ssize_t)bytes)
+		abort();
+	for (i = 0; i < bytes; i++) {
+		out[2 * i] = hex[r[i] >> 4];
+		out[2 * i + 1] = hex[r[i] & 15];
+	}
+	out[2 * bytes] = '\0';
+}
+
+static void generate_name(struct buf *out)
+{
+	static const char *const adjectives[] = {
+		"amber", "bold", "brave", "bright", "calm", "clever", "crisp",
+		"dapper", "eager", "fierce", "gentle", "glad", "honest", "keen",
+		"lively", "lucky", "merry", "nimble", "patient", "proud", "quick",
+		"quiet", "rare", "serene", "shy", "silent", "steady", "swift",
+		"tidy", "vivid", "warm", "wise",
+	};
+	static const char *const animals[] = {
+		"ant", "bat", "bear", "bee", "bison", "cat", "crab", "crow", "deer",
+		"dove", "eel", "elk", "finch", "fox", "frog", "goat", "hare", "hawk",
+		"ibis", "lark", "lynx", "mole", "moth", "newt", "owl", "panda",
+		"seal", "shrew", "snail", "swan", "toad", "wolf",
+	};
+	unsigned char r[4];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		abort();
+	buf_printf(out, "%s-%s-%d", adjectives[r[0] % 32], animals[r[1] % 32],
+		   (r[2] << 8 | r[3]) % 1000);
+}
+
+static int run_create(struct buf *id_out, cairn_repo *repo,
+		      const cairn_run_create_options *opts)
+{
+	cairn_experiment e;
+	struct db_run r;
+	struct buf name = BUF_INIT;
+	char id[33];
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	if ((err = db_experiment_get(&e, repo->db,
+				     opts->experiment ? opts->experiment : "0")) < 0)
+		return err;
+	if (strcmp(e.lifecycle_stage, "active")) {
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				       "The experiment %s must be in the 'active' state. "
+				       "Current state is %s.", e.id, e.lifecycle_stage);
+		goto done;
+	}
+	if (opts->name && *opts->name)
+		buf_puts(&name, opts->name);
+	else
+		generate_name(&name);
+	if ((err = track_check_value("Run name", "mlflow.runName", name.ptr,
+				     TRACK_MAX_TAG_VALUE)) < 0)
+		goto done;
+	for (size_t t = 0; t < opts->ntags; t++)
+		if ((err = cairn_validate("tag", opts->tags[t].key,
+					  opts->tags[t].value)) < 0)
+			goto done;
+	random_hex(id, 16);
+	r.info.run_id = id;
+	r.info.name = name.ptr;
+	r.info.experiment_id = e.id;
+	r.info.user_id = opts->user ? opts->user : cairn_repo__user();
+	r.info.status = CAIRN_RUN_RUNNING;
+	r.info.start_time = opts->start_time ? opts->start_time : now_ms();
+	r.info.parent_run_id = opts->parent_run_id;
+	if ((err = db_begin(repo->db)) < 0)
+		goto done;
+	if (opts->parent_run_id) {
+		struct db_run parent;
+
+		if ((err = db_run_get(&parent, repo->db, opts->parent_run_id)) < 0) {
+			db_rollback(repo->db);
+			goto done;
+		}
+		db_run_clear(&parent);
+	}
+	if ((err = db_run_insert(repo->db, &r)) < 0 ||
+	    (err = db_tag_put(repo->db, r.key, "mlflow.runName", name.ptr)) < 0 ||
+	    (*r.info.user_id &&
+	     (err = db_tag_put(repo->db, r.key, "mlflow.user", r.info.user_id)) < 0) ||
+	    (opts->parent_run_id &&
+	     (err = db_tag_put(repo->db, r.key, "mlflow.parentRunId",
+			       opts->parent_run_id)) < 0)) {
+		db_rollback(repo->db);
+		goto done;
+	}
+	/* The caller's tags; a different mlflow.runName was refused above. */
+	for (size_t t = 0; t < opts->ntags && !err; t++)
+		if (strcmp(opts->tags[t].key, "mlflow.runName"))
+			err = db_tag_put(repo->db, r.key, opts->tags[t].key,
+					 opts->tags[t].value);
+	if (err < 0) {
+		db_rollback(repo->db);
+		goto done;
+	}
+	if ((err = db_commit(repo->db)) < 0)
+		goto done;
+	buf_puts(id_out, id);
+done:
+	db_experiment_clear(&e);
+	buf_release(&name);
+	return err;
+}
+
+static int run_resolve(struct buf *id_out, cairn_repo *repo, const char *spec)
+{
+	return db_run_resolve(id_out, repo->db, spec);
+}
+
+/* The run, which must exist and (unless any_stage) be active. */
+static int active_run(struct db_run *r, cairn_repo *repo, const char *run_id,
+		      int any_stage)
+{
+	int err;
+
+	if ((err = db_run_get(r, repo->db, run_id)) < 0)
+		return err;
+	if (!any_stage && strcmp(r->info.lifecycle_stage, "active")) {
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				       "The run %s must be in the 'active' state. Current "
+				       "state is %s.", run_id, r->info.lifecycle_stage);
+		db_run_clear(r);
+	}
+	return err;
+}
+
+static int run_update(cairn_repo *repo, const char *run_id,
+		      cairn_run_status status, int64_t end_time, const char *name)
+{
+	struct db_run r;
+	int err;
+
+	if ((err = active_run(&r, repo, run_id, 0)) < 0)
+		return err;
+	if (!end_time && status != CAIRN_RUN_RUNNING && status != CAIRN_RUN_SCHEDULED)
+		end_time = now_ms();
+	if ((err = db_begin(repo->db)) < 0)
+		goto done;
+	if ((err = db_run_update(repo->db, r.key, cairn_run_status_name(status),
+				 end_time, name)) < 0 ||
+	    (name && (err = db_tag_put(repo->db, r.key, "mlflow.runName", name)) < 0)) {
+		db_rollback(repo->db);
+		goto done;
+	}
+	err = db_commit(repo->db);
+done:
+	db_run_clear(&r);
+	return err;
+}
+
+static int run_set_stage(cairn_repo *repo, const char *run_id, const char *stage)
+{
+	struct db_run r;
+	int err;
+
+	if ((err = active_run(&r, repo, run_id, 1)) < 0)
+		return err;
+	err = db_run_set_stage(repo->db, r.key, stage);
+	db_run_clear(&r);
+	return err;
+}
+
+/* ------------------------------------------------------------- logging */
+
+static int log_batch(cairn_repo *repo, const char *run_id,
+		     const cairn_metric *metrics, size_t nmetrics,
+		     const cairn_kv *params, size_t nparams,
+		     const cairn_kv *tags, size_t ntags)
+{
+	struct db_run r;
+	size_t i;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	/* The run is looked up inside the transaction: one lock, no race. */
+	if ((err = db_begin(repo->db)) < 0)
+		goto done;
+	if ((err = active_run(&r, repo, run_id, 0)) < 0) {
+		db_rollback(repo->db);
+		goto done;
+	}
+	for (i = 0; i < nparams && !err; i++)
+		err = db_param_put(repo->db, r.key, params[i].key, params[i].value);
+	for (i = 0; i < ntags && !err; i++) {
+		err = db_tag_put(repo->db, r.key, tags[i].key, tags[i].value);
+		if (!err && !strcmp(tags[i].key, "mlflow.runName"))
+			err = db_run_update(repo->db, r.key, NULL, 0, tags[i].value);
+	}
+	if (!err && nmetrics)
+		err = db_metrics_put(repo->db, r.key, metrics, nmetrics);
+	if (err < 0) {
+		db_rollback(repo->db);
+		goto done;
+	}
+	err = db_commit(repo->db);
+done:
+	db_run_clear(&r);
+	return err;
+}
+
+static int delete_tag(cairn_repo *repo, const char *run_id, const char *key)
+{
+	struct db_run r;
+	int err;
+
+	if ((err = active_run(&r, repo, run_id, 0)) < 0)
+		return err;
+	err = db_tag_delete(repo->db, r.key, key);
+	db_run_clear(&r);
+	return err;
+}
+
+static int log_input(cairn_repo *repo, const char *run_id,
+		     const cairn_data_version *v, const char *context)
+{
+	struct db_run r;
+	int err;
+
+	if ((err = active_run(&r, repo, run_id, 0)) < 0)
+		return err;
+	err = db_input_put(repo->db, r.key, v, context);
+	db_run_clear(&r);
+	return err;
+}
+
+static void release(cairn_repo *repo)
+{
+	(void)repo;
+}
+
+const struct track_backend track_local = {
+	experiment_create,
+	experiment_get,
+	experiment_set,
+	experiment_set_tag,
+	experiment_delete_tag,
+	experiment_tag_foreach,
+	experiment_foreach,
+	run_create,
+	run_resolve,
+	run_update,
+	run_set_stage,
+	local_run_get,
+	local_runs_search,
+	local_metric_history,
+	log_batch,
+	delete_tag,
+	log_input,
+	local_log_artifact,
+	local_log_artifact_fd,
+	local_artifact_read,
+	local_artifact_delete,
+	local_artifact_list,
+	local_artifact_download,
+	local_checkpoint_record,
+	local_checkpoint_foreach,
+	release,
+};

@@ -1,0 +1,48 @@
+/*
+ * track_local.h: the local store's side of tracking (track_local in
+ * track_backend.h), spread over the files that hold each part:
+ * track_local.c (experiments, runs, logging), run_read.c (runs read
+ * back, metric histories), run_search.c (runs/search) and
+ * run_artifacts.c (artifacts and checkpoints). Arguments arrive checked
+ * by the public functions (tracking.c); see track_backend.h.
+ */
+#ifndef CAIRN_LIB_TRACK_LOCAL_H
+#define CAIRN_LIB_TRACK_LOCAL_H
+
+#include "cairn.h"
+#include "util/buf.h"
+
+/* The value rule of tracking.c: present, at most max characters. */
+int track_check_value(const char *what, const char *key, const char *value,
+		      size_t max);
+#define TRACK_MAX_TAG_VALUE 8000
+
+int local_run_get(cairn_run **out, cairn_repo *repo, const char *run_id);
+int local_metric_history(cairn_repo *repo, const char *run_id, const char *key,
+			 int (*cb)(const cairn_metric *m, void *payload),
+			 void *payload);
+int local_runs_search(struct buf *next_page_token, cairn_repo *repo,
+		      const cairn_search_options *opts,
+		      int (*cb)(const cairn_run *run, void *payload),
+		      void *payload);
+
+int local_log_artifact(cairn_repo *repo, const char *run_id,
+		       const char *local_path, const char *dest_path);
+int local_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
+			  const char *path);
+int local_artifact_read(cairn_repo *repo, const char *run_id, const char *path,
+			int fd);
+int local_artifact_delete(cairn_repo *repo, const char *run_id,
+			  const char *path);
+int local_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
+			int (*cb)(const cairn_artifact *a, void *payload),
+			void *payload);
+int local_artifact_download(cairn_repo *repo, const char *run_id,
+			    const char *path, const char *dest);
+int local_checkpoint_record(cairn_repo *repo, const char *run_id, int64_t step,
+			    const char *path, const char *meta_json);
+int local_checkpoint_foreach(cairn_repo *repo, const char *run_id,
+			     int (*cb)(const cairn_checkpoint *c, void *payload),
+			     void *payload);
+
+#endif
