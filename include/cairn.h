@@ -360,6 +360,82 @@ typedef struct {
  */
 int cairn_gc(cairn_gc_stats *stats, cairn_repo *repo, int dry_run);
 
+/* ---------------------------------------------------------- audit log */
+
+/*
+ * Every state change of the store (experiments and runs created, renamed,
+ * finished, deleted, restored; data set versions; model registrations and
+ * moves) appends an event to a hash chain: each event's hash covers the
+ * previous event's hash and the event itself, so changing, removing,
+ * inserting or reordering recorded events is found by cairn_audit_verify().
+ * docs/audit.md says what is recorded; docs/internals/audit.md the format.
+ */
+
+/**
+ * Name the actor recorded in this handle's audit events (NULL: the OS
+ * user, the default). At most 256 bytes, no control characters.
+ */
+int cairn_repo_set_actor(cairn_repo *repo, const char *actor);
+
+typedef struct {
+	int64_t seq;            /* 1, 2, 3, ... */
+	int64_t time;           /* ms since the epoch */
+	const char *actor;
+	const char *action;     /* "run.create", "experiment.delete", ... */
+	const char *object;     /* "run:<id>", "experiment:3", "dataset:NAME@v2", ... */
+	const char *before;     /* JSON of the state before, or NULL */
+	const char *after;      /* JSON of the state after, or NULL */
+	const char *reason;     /* or NULL */
+	const char *prev_hash;  /* 64 hex: the previous event's hash (zeros for the first) */
+	const char *hash;       /* 64 hex: SHA-256 of prev_hash and the canonical event */
+} cairn_audit_event;
+
+typedef struct {
+	unsigned int version;
+	const char *object;   /* exact, or e.g. "dataset:iris" for all its versions */
+	const char *action;   /* exact, or a prefix ending in '.' ("run.") */
+	int64_t since, until; /* ms since the epoch, inclusive; 0: unbounded */
+} cairn_audit_query;
+#define CAIRN_AUDIT_QUERY_VERSION 1
+#define CAIRN_AUDIT_QUERY_INIT { CAIRN_AUDIT_QUERY_VERSION, NULL, NULL, 0, 0 }
+
+/** The events matching q (NULL: all), oldest first. */
+int cairn_audit_log(cairn_repo *repo, const cairn_audit_query *q,
+		    int (*cb)(const cairn_audit_event *e, void *payload),
+		    void *payload);
+
+/** A JSON object of the event (before and after as JSON values). */
+int cairn_audit_event_json(cairn_buf *out, const cairn_audit_event *e);
+
+typedef enum {
+	CAIRN_AUDIT_OK = 0,
+	CAIRN_AUDIT_MODIFIED,  /* an event's content no longer matches its hash */
+	CAIRN_AUDIT_REMOVED,   /* events are missing (a gap in seq) */
+	CAIRN_AUDIT_INSERTED,  /* an event that was never appended by cairn */
+	CAIRN_AUDIT_REORDERED, /* an event moved to another place in the chain */
+	CAIRN_AUDIT_TRUNCATED  /* the log ends before the recorded head */
+} cairn_audit_problem;
+
+typedef struct {
+	uint64_t events;          /* events checked */
+	int64_t last_seq;         /* the newest event checked */
+	char last_hash[65];       /* its hash: the chain's head */
+	int head_checked;         /* 1: the head record was compared */
+	cairn_audit_problem problem;
+	int64_t seq;              /* the first bad event (problem != OK) */
+	char message[512];        /* what is wrong, naming the event */
+} cairn_audit_verify_result;
+
+/**
+ * Recompute the chain and compare it with the head record. Returns 0 when
+ * the check ran; out->problem says whether the log is intact, and names
+ * the first event that is not.
+ */
+int cairn_audit_verify(cairn_audit_verify_result *out, cairn_repo *repo);
+
+/** "ok", "modified", "removed", "inserted", "reordered", "truncated". */
+const char *cairn_audit_problem_name(cairn_audit_problem p);
+
 /* ---------------------------------------------------- experiment tracking */
 
 /*

@@ -133,6 +133,26 @@ static const char *const migrations[] = {
 	"  created_ms INTEGER NOT NULL,"
 	"  meta TEXT,"                 /* JSON object: epoch, loss, ... */
 	"  PRIMARY KEY (run, step, path)) WITHOUT ROWID;",
+
+	/*
+	 * 2 -> 3: the audit log (db_sqlite_audit.c, docs/internals/audit.md).
+	 * Append-only: the triggers refuse any change to a recorded event.
+	 */
+	"CREATE TABLE audit_events ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  object TEXT NOT NULL,"
+	"  before TEXT,"   /* canonical JSON or NULL */
+	"  after TEXT,"
+	"  reason TEXT,"
+	"  prev TEXT NOT NULL,"  /* the previous event's hash, 64 hex */
+	"  hash TEXT NOT NULL);" /* this event's */
+	"CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+	"  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
+	"CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+	"  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -204,7 +224,14 @@ static int migrate(struct db *db)
 int db_open(struct db **out, const char *path)
 {
 	struct db *db = xcalloc(1, sizeof(*db));
+	const char *slash = strrchr(path, '/');
+	struct buf head = BUF_INIT;
 	int err;
+
+	if (slash)
+		buf_add(&head, path, (size_t)(slash - path) + 1);
+	buf_puts(&head, "audit-head");
+	db->audit_head_path = buf_detach(&head, NULL);
 
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK) {
@@ -244,7 +271,10 @@ void db_free(struct db *db)
 	sqlite3_finalize(db->run_get);
 	sqlite3_finalize(db->tag_put);
 	sqlite3_finalize(db->param_put);
+	sqlite3_finalize(db->audit_tail);
+	sqlite3_finalize(db->audit_put);
 	sqlite3_close(db->h);
+	free(db->audit_head_path);
 	free(db);
 }
 
@@ -306,10 +336,12 @@ int db_commit(struct db *db)
 {
 	int err = run_cached(db, &db->commit, "COMMIT");
 
-	if (!err)
+	if (!err) {
 		db->in_tx = 0;
-	else
+		sqlite__audit_committed(db);
+	} else {
 		db_rollback(db);
+	}
 	end_write_turn(db);
 	return err;
 }
@@ -319,6 +351,7 @@ void db_rollback(struct db *db)
 	if (db->in_tx)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	db->in_tx = 0;
+	db->audit_pending_seq = 0;
 	end_write_turn(db);
 }
 

@@ -1,7 +1,7 @@
 /*
  * db_sqlite.h: what the files of the SQLite backend share (db_sqlite.c:
  * connection, migrations, data sets, stat cache; db_sqlite_track.c:
- * experiment tracking). Nothing outside the backend includes it.
+ * experiment tracking; db_sqlite_audit.c: the audit log). Nothing outside the backend includes it.
  */
 #ifndef CAIRN_LIB_DB_SQLITE_H
 #define CAIRN_LIB_DB_SQLITE_H
@@ -17,11 +17,18 @@ struct db {
 	sqlite3_stmt *begin_write, *begin_read, *commit, *run_get, *tag_put, *param_put;
 	int in_tx;
 	int holds_turn; /* this connection holds the process's write turn */
+	/* The audit log (db_sqlite_audit.c). */
+	sqlite3_stmt *audit_tail, *audit_put;
+	char *audit_head_path;     /* the head record beside the database */
+	int64_t audit_pending_seq; /* the newest event of this transaction */
+	char audit_pending_hash[65];
 };
 
 /* Set the last error from the connection's; returns CAIRN_ERROR. */
 int sqlite__error(struct db *db, const char *what);
 int sqlite__exec(struct db *db, const char *sql);
 int sqlite__prepare(sqlite3_stmt **st, struct db *db, const char *sql);
+/* After a successful COMMIT: write the audit head record if it moved. */
+void sqlite__audit_committed(struct db *db);
 
 #endif

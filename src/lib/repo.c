@@ -250,6 +250,7 @@ void cairn_repo_free(cairn_repo *repo)
 	free(repo->workdir);
 	free(repo->path);
 	free(repo->config_path);
+	free(repo->actor);
 	free(repo);
 }
 

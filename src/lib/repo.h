@@ -32,6 +32,7 @@ struct cairn_repo {
 	const struct track_backend *track;
 	void *track_state;  /* the backend's */
 	char *tracking_uri; /* a server's URI, or NULL for the local store */
+	char *actor;    /* audit events' actor; NULL: the OS user */
 };
 
 /* 0 if the repo has a local project; else CAIRN_ENOTFOUND, set. */
