@@ -286,7 +286,10 @@ int cairn_audit_log(cairn_repo *repo, const cairn_audit_query *q,
 {
 	struct db_audit_filter f;
 	struct log_walk w = { cb, payload };
+	int err;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	memset(&f, 0, sizeof(f));
 	if (q) {
 		if (q->since < 0 || q->until < 0 || (q->until && q->since > q->until))

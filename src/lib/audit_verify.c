@@ -298,6 +298,8 @@ int cairn_audit_verify(cairn_audit_verify_result *out, cairn_repo *repo)
 	int has_head = 0, err;
 
 	memset(out, 0, sizeof(*out));
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	memset(&w, 0, sizeof(w));
 	memset(w.prev, '0', 64);
 	w.expected = 1;
