@@ -604,6 +604,67 @@ const cairn_metric *cairn_run_metric(const cairn_run *run, size_t i);
 size_t cairn_run_input_count(const cairn_run *run);
 const cairn_run_input *cairn_run_input_get(const cairn_run *run, size_t i);
 
+/*
+ * MLflow dataset records (log-inputs of datasets that are not cairn data
+ * set versions): a dataset is kept once per (experiment, name, digest),
+ * the first record of it winning; a run's input of it carries InputTags
+ * such as mlflow.data.context. Limits (MLflow's): name 1 to 500
+ * characters, digest 1 to 36, source_type non-empty, source at most
+ * 65535, schema 1048575, profile 16777215; input tag keys 1 to 255, values
+ * at most 500.
+ */
+typedef struct {
+	const char *name;
+	const char *digest;
+	const char *source_type;
+	const char *source;  /* JSON text, as the client gave it */
+	const char *schema;  /* or NULL */
+	const char *profile; /* or NULL */
+} cairn_dataset;
+
+typedef struct {
+	cairn_dataset dataset;
+	const cairn_kv *tags; /* InputTags */
+	size_t ntags;
+} cairn_dataset_input;
+
+/** Check an input by the limits above, without touching a store. */
+int cairn_dataset_input_validate(const cairn_dataset_input *in);
+
+/**
+ * Record dataset inputs of a run (MLflow's log-inputs), in one
+ * transaction. Inputs naming the same (name, digest) twice in one call
+ * count once (the first); an input the run already has is left as it was,
+ * tags included, so logging again is a no-op. A tag key given twice in
+ * one input keeps the last value.
+ */
+int cairn_log_dataset_inputs(cairn_repo *repo, const char *run_id,
+			     const cairn_dataset_input *inputs, size_t n);
+
+/** A run's dataset records, in the order they were first logged. */
+size_t cairn_run_dataset_input_count(const cairn_run *run);
+const cairn_dataset_input *cairn_run_dataset_input(const cairn_run *run,
+						   size_t i);
+
+typedef struct {
+	const char *experiment_id;
+	const char *name;
+	const char *digest;
+	const char *context; /* the mlflow.data.context tag, or NULL */
+} cairn_dataset_summary;
+
+/**
+ * The datasets runs of these experiments used (MLflow's search-datasets):
+ * dataset records and cairn data set versions (digest: the content id),
+ * one per (experiment, name, digest, context), by experiment, name,
+ * digest and context, at most max (0: 1000).
+ */
+int cairn_dataset_summaries(cairn_repo *repo, const char *const *experiments,
+			    size_t n, size_t max,
+			    int (*cb)(const cairn_dataset_summary *s,
+				      void *payload),
+			    void *payload);
+
 /** Every point of one metric, by step then time; streamed. */
 int cairn_metric_history(cairn_repo *repo, const char *run_id, const char *key,
 			 int (*cb)(const cairn_metric *m, void *payload),

@@ -172,6 +172,26 @@ int db_checkpoint_foreach(struct db *db, int64_t run,
 			  int (*cb)(const struct db_checkpoint *c, void *payload),
 			  void *payload);
 
+/* ------------------------------------------- MLflow dataset records */
+
+/*
+ * Record one dataset input of run (of experiment): the dataset row is
+ * found or created by (experiment, name, digest), the input row and its
+ * tags only if the run does not have that input yet. Must run inside
+ * db_begin()/db_commit() (db_sqlite_datasets.c).
+ */
+int db_dataset_input_put(struct db *db, int64_t run, int64_t experiment,
+			 const cairn_dataset_input *in);
+/* A run's dataset inputs, first logged first; strings live for the call. */
+int db_dataset_inputs_read(struct db *db, int64_t run,
+			   int (*cb)(const cairn_dataset_input *in, void *payload),
+			   void *payload);
+/* search-datasets over the experiments given (see cairn.h). */
+int db_dataset_summaries(struct db *db, const int64_t *experiments, size_t n,
+			 size_t limit,
+			 int (*cb)(const cairn_dataset_summary *s, void *payload),
+			 void *payload);
+
 struct run_query;
 /*
  * The run ids matching a compiled query (run_filter.h) in the experiments

@@ -153,6 +153,33 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
 	"CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
 	"  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;",
+
+	/*
+	 * 3 -> 4: MLflow dataset records, as MLflow's SQL store keeps them:
+	 * a dataset once per (experiment, name, digest), a run's input of
+	 * it once, with the input's tags (mlflow.data.context, ...).
+	 */
+	"CREATE TABLE mlflow_datasets ("
+	"  id INTEGER PRIMARY KEY,"
+	"  experiment_id INTEGER NOT NULL REFERENCES experiments(id),"
+	"  name TEXT NOT NULL,"
+	"  digest TEXT NOT NULL,"
+	"  source_type TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  schema TEXT,"
+	"  profile TEXT,"
+	"  UNIQUE (experiment_id, name, digest));"
+	"CREATE TABLE run_dataset_inputs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run INTEGER NOT NULL REFERENCES runs(id),"
+	"  dataset INTEGER NOT NULL REFERENCES mlflow_datasets(id),"
+	"  UNIQUE (run, dataset));"
+	"CREATE INDEX run_dataset_inputs_dataset ON run_dataset_inputs(dataset);"
+	"CREATE TABLE run_dataset_input_tags ("
+	"  input INTEGER NOT NULL REFERENCES run_dataset_inputs(id),"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (input, key)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

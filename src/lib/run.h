@@ -20,6 +20,8 @@ struct cairn_run {
 	size_t nmetrics, ametrics;
 	cairn_run_input *inputs;
 	size_t ninputs, ainputs;
+	cairn_dataset_input *datasets; /* MLflow dataset records */
+	size_t ndatasets, adatasets;
 };
 
 cairn_run *run_new(void);
@@ -28,5 +30,6 @@ int run_add_param(const char *key, const char *value, void *run);
 int run_add_tag(const char *key, const char *value, void *run);
 int run_add_metric(const cairn_metric *m, void *run);
 int run_add_input(const cairn_run_input *in, void *run);
+int run_add_dataset(const cairn_dataset_input *in, void *run);
 
 #endif

@@ -354,6 +354,17 @@ static const struct column dataset_columns[] = {
 	{ "context", "i.context", 0 },
 };
 
+/* The same keys over MLflow dataset records (db_sqlite_datasets.c). */
+static const char *record_column(const char *name)
+{
+	if (!strcmp(name, "name"))
+		return "d.name";
+	if (!strcmp(name, "digest"))
+		return "d.digest";
+	return "(SELECT t.value FROM run_dataset_input_tags t WHERE "
+	       "t.input = di.id AND t.key = 'mlflow.data.context')";
+}
+
 static const struct {
 	const char *name, *column;
 	int orderable;
@@ -1239,12 +1250,17 @@ static void emit_clause(struct run_query *q, const struct clause *c)
 		emit_compare(q, c->col->sql, c);
 		break;
 	case E_DATASET:
-		buf_puts(w, "EXISTS (SELECT 1 FROM run_inputs i "
+		/* an input of a cairn data set version, or a dataset record */
+		buf_puts(w, "(EXISTS (SELECT 1 FROM run_inputs i "
 			 "WHERE i.run = r.id AND ");
 		if (!strcmp(c->col->name, "context"))
 			buf_puts(w, "i.context <> '' AND ");
 		emit_compare(q, c->col->sql, c);
-		buf_addch(w, ')');
+		buf_puts(w, ") OR EXISTS (SELECT 1 FROM run_dataset_inputs di "
+			 "JOIN mlflow_datasets d ON d.id = di.dataset "
+			 "WHERE di.run = r.id AND ");
+		emit_compare(q, record_column(c->col->name), c);
+		buf_puts(w, "))");
 		break;
 	}
 }

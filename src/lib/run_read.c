@@ -1,7 +1,8 @@
 /*
- * run_read.c: a cairn_run (info, params, latest metrics, tags, inputs):
- * building one (run.h), reading it, and the local store's run reads and
- * metric histories.
+ * run_read.c: a cairn_run (info, params, latest metrics, tags, inputs:
+ * cairn data set versions and MLflow dataset records): building one
+ * (run.h), reading it, and the local store's run reads and metric
+ * histories.
  *
  * A cairn_run owns copies of everything it shows; the strings of its
  * entries live as long as the run.
@@ -64,6 +65,53 @@ int run_add_input(const cairn_run_input *in, void *payload)
 	return 0;
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int run_add_dataset(const cairn_dataset_input *in, void *payload)
+{
+	struct cairn_run *r = payload;
+	cairn_dataset_input *c;
+	cairn_kv *tags;
+	size_t i;
+
+	ALLOC_GROW(r->datasets, r->ndatasets + 1, r->adatasets);
+	c = &r->datasets[r->ndatasets++];
+	c->dataset.name = xstrdup(in->dataset.name);
+	c->dataset.digest = xstrdup(in->dataset.digest);
+	c->dataset.source_type = xstrdup(in->dataset.source_type);
+	c->dataset.source = xstrdup(in->dataset.source);
+	c->dataset.schema = dup_or_null(in->dataset.schema);
+	c->dataset.profile = dup_or_null(in->dataset.profile);
+	tags = xcalloc(in->ntags + 1, sizeof(*tags));
+	for (i = 0; i < in->ntags; i++) {
+		tags[i].key = xstrdup(in->tags[i].key);
+		tags[i].value = xstrdup(in->tags[i].value);
+	}
+	c->tags = tags;
+	c->ntags = in->ntags;
+	return 0;
+}
+
+static void dataset_input_release(cairn_dataset_input *in)
+{
+	size_t i;
+
+	free((char *)in->dataset.name);
+	free((char *)in->dataset.digest);
+	free((char *)in->dataset.source_type);
+	free((char *)in->dataset.source);
+	free((char *)in->dataset.schema);
+	free((char *)in->dataset.profile);
+	for (i = 0; i < in->ntags; i++) {
+		free((char *)in->tags[i].key);
+		free((char *)in->tags[i].value);
+	}
+	free((cairn_kv *)in->tags);
+}
+
 int local_run_get(cairn_run **out, cairn_repo *repo, const char *run_id)
 {
 	static const struct db_run_reader reader = {
@@ -77,6 +125,8 @@ int local_run_get(cairn_run **out, cairn_repo *repo, const char *run_id)
 	err = db_run_get(&r->row, repo->db, run_id);
 	if (!err)
 		err = db_run_read(repo->db, r->row.key, &reader, r);
+	if (!err)
+		err = db_dataset_inputs_read(repo->db, r->row.key, run_add_dataset, r);
 	db_rollback(repo->db);
 	if (err < 0)
 		goto fail;
@@ -108,10 +158,13 @@ void cairn_run_free(cairn_run *r)
 		free((char *)r->inputs[i].id);
 		free((char *)r->inputs[i].context);
 	}
+	for (i = 0; i < r->ndatasets; i++)
+		dataset_input_release(&r->datasets[i]);
 	free(r->params);
 	free(r->tags);
 	free(r->metrics);
 	free(r->inputs);
+	free(r->datasets);
 	db_run_clear(&r->row);
 	free(r);
 }
@@ -159,6 +212,17 @@ size_t cairn_run_input_count(const cairn_run *run)
 const cairn_run_input *cairn_run_input_get(const cairn_run *run, size_t i)
 {
 	return i < run->ninputs ? &run->inputs[i] : NULL;
+}
+
+size_t cairn_run_dataset_input_count(const cairn_run *run)
+{
+	return run->ndatasets;
+}
+
+const cairn_dataset_input *cairn_run_dataset_input(const cairn_run *run,
+						   size_t i)
+{
+	return i < run->ndatasets ? &run->datasets[i] : NULL;
 }
 
 int local_metric_history(cairn_repo *repo, const char *run_id, const char *key,

@@ -66,6 +66,14 @@ struct track_backend {
 	int (*delete_tag)(cairn_repo *repo, const char *run_id, const char *key);
 	int (*log_input)(cairn_repo *repo, const char *run_id,
 			 const cairn_data_version *v, const char *context);
+	/* MLflow dataset records, checked; summaries of experiments' inputs */
+	int (*log_dataset_inputs)(cairn_repo *repo, const char *run_id,
+				  const cairn_dataset_input *inputs, size_t n);
+	int (*dataset_summaries)(cairn_repo *repo, const char *const *experiments,
+				 size_t n, size_t max,
+				 int (*cb)(const cairn_dataset_summary *s,
+					   void *payload),
+				 void *payload);
 
 	/* artifacts; paths are cleaned, "" is the top */
 	int (*log_artifact)(cairn_repo *repo, const char *run_id,

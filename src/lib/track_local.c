@@ -391,6 +391,8 @@ const struct track_backend track_local = {
 	log_batch,
 	delete_tag,
 	log_input,
+	local_log_dataset_inputs,
+	local_dataset_summaries,
 	local_log_artifact,
 	local_log_artifact_fd,
 	local_artifact_read,

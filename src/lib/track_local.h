@@ -2,8 +2,9 @@
  * track_local.h: the local store's side of tracking (track_local in
  * track_backend.h), spread over the files that hold each part:
  * track_local.c (experiments, runs, logging), run_read.c (runs read
- * back, metric histories), run_search.c (runs/search) and
- * run_artifacts.c (artifacts and checkpoints). Arguments arrive checked
+ * back, metric histories), run_search.c (runs/search), run_datasets.c
+ * (MLflow dataset records) and run_artifacts.c (artifacts and
+ * checkpoints). Arguments arrive checked
  * by the public functions (tracking.c); see track_backend.h.
  */
 #ifndef CAIRN_LIB_TRACK_LOCAL_H
@@ -25,6 +26,13 @@ int local_runs_search(struct buf *next_page_token, cairn_repo *repo,
 		      const cairn_search_options *opts,
 		      int (*cb)(const cairn_run *run, void *payload),
 		      void *payload);
+
+int local_log_dataset_inputs(cairn_repo *repo, const char *run_id,
+			     const cairn_dataset_input *inputs, size_t n);
+int local_dataset_summaries(cairn_repo *repo, const char *const *experiments,
+			    size_t n, size_t max,
+			    int (*cb)(const cairn_dataset_summary *s, void *payload),
+			    void *payload);
 
 int local_log_artifact(cairn_repo *repo, const char *run_id,
 		       const char *local_path, const char *dest_path);

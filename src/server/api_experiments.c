@@ -1,7 +1,7 @@
 /*
  * api_experiments.c: MLflow's experiment routes (create, get,
  * get-by-name, search, update, delete, restore, set-experiment-tag,
- * delete-experiment-tag) over libcairn's experiments.
+ * delete-experiment-tag, search-datasets) over libcairn's experiments.
  *
  * Experiment ids on the wire are decimal strings (a JSON number is taken
  * too). libcairn looks experiments up by id *or* name; the handlers never
@@ -924,4 +924,79 @@ int api_experiments_delete_tag(cairn_repo *repo, json_t *params,
 	err = cairn_experiment_delete_tag(repo, e->id, key);
 	cairn_experiment_free(e);
 	return err < 0 ? api_fail_cairn(res, err) : 0;
+}
+
+/* ---------------------------------------------------- search-datasets */
+
+#define MAX_DATASET_EXPERIMENTS 20
+
+static int add_summary(const cairn_dataset_summary *s, void *payload)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s}", "experiment_id", s->experiment_id,
+			      "name", s->name, "digest", s->digest);
+
+	if (s->context)
+		json_object_set_new(o, "context", json_string(s->context));
+	json_array_append_new(payload, o);
+	return 0;
+}
+
+/*
+ * MLflow's search-datasets: the dataset summaries of 1 to 20 experiments
+ * (at most 1000, MLflow's limit), ids given as strings or numbers.
+ */
+int api_experiments_search_datasets(cairn_repo *repo, json_t *params,
+				    struct api_result *res)
+{
+	json_t *exps = NULL, *list;
+	const char **ids;
+	char (*nums)[32];
+	size_t i, n;
+	int err;
+
+	if (api_get_list(&exps, params, "experiment_ids", res) < 0)
+		return -1;
+	n = api_list_size(exps);
+	if (!n)
+		return api_fail(res, 400, "INVALID_PARAMETER_VALUE",
+				"SearchDatasets request must specify at least one "
+				"experiment_id.");
+	if (n > MAX_DATASET_EXPERIMENTS)
+		return api_fail(res, 400, "INVALID_PARAMETER_VALUE",
+				"SearchDatasets request cannot specify more than %d "
+				"experiment_ids. Received %zu experiment_ids.",
+				MAX_DATASET_EXPERIMENTS, n);
+	ids = xcalloc(n, sizeof(*ids));
+	nums = xcalloc(n, sizeof(*nums));
+	for (i = 0; i < n; i++) {
+		json_t *v = api_list_get(exps, i);
+
+		if (json_is_integer(v)) {
+			snprintf(nums[i], sizeof(nums[i]), "%lld",
+				 (long long)json_integer_value(v));
+			ids[i] = nums[i];
+		} else if (json_is_string(v)) {
+			ids[i] = json_string_value(v);
+		} else {
+			free(ids);
+			free(nums);
+			return api_fail(res, 400, "INVALID_PARAMETER_VALUE",
+					"Invalid value for parameter 'experiment_ids': "
+					"each id must be a string");
+		}
+	}
+	list = json_array();
+	err = cairn_dataset_summaries(repo, ids, n, 0, add_summary, list);
+	free(ids);
+	free(nums);
+	if (err < 0) {
+		json_decref(list);
+		return api_fail_cairn(res, err);
+	}
+	res->body = json_object();
+	if (json_array_size(list))
+		json_object_set_new(res->body, "dataset_summaries", list);
+	else
+		json_decref(list);
+	return 0;
 }

@@ -13,13 +13,14 @@
  *     request leaves the store as it was (runs/create validates its tags
  *     before it creates the run; log-batch is one transaction).
  *
- * Data set inputs: libcairn records a run's inputs as versions of cairn
- * data sets (name, version, content id, context). log-inputs therefore
- * accepts an MLflow DatasetInput when its dataset names a cairn data set
- * and its digest names one of that set's versions ("vN", "N" or a prefix
- * of the content id); runs show such inputs back as DatasetInputs whose
- * digest is the full content id. NEEDSWORK: any other MLflow Dataset is
- * answered 501, since the library has nowhere to keep one.
+ * Data set inputs: a DatasetInput whose dataset names a cairn data set
+ * of the store and whose digest names one of its versions ("vN", "N" or
+ * a prefix of the content id) is recorded as an input of that version
+ * (cairn_log_input: lineage follows it), and runs show it back as a
+ * DatasetInput whose digest is the full content id. Every other one is
+ * an MLflow dataset record (cairn_log_dataset_inputs), kept and shown
+ * back as given, with MLflow's rules: once per (experiment, name,
+ * digest), logging the same input again changes nothing.
  */
 #include <math.h>
 #include <stdio.h>
@@ -476,57 +477,58 @@ done:
 /* ----------------------------------------------------------- log-inputs */
 
 struct dataset {
-	const char *name, *digest, *context;
+	cairn_dataset_input in;  /* as given; tags point into the request */
+	cairn_kv *tags;
+	const char *context;
 	uint64_t version; /* of the cairn data set; 0: none matched */
 };
 
 static int read_dataset_field(const char **out, json_t *ds, const char *name,
-			      int required, size_t max, const char *label,
-			      struct api_result *res)
+			      int required, struct api_result *res)
 {
 	int r = api_get_string(out, ds, name, required, res);
 
-	if (r == 0 && strlen(*out) > max)
-		return BAD(res, "Dataset %s exceeds the maximum length of %zu", label,
-			   max);
+	if (r == 1)
+		*out = NULL;
 	return r < 0 ? -1 : 0;
 }
 
 static int read_dataset_input(struct dataset *d, json_t *in,
 			      struct api_result *res)
 {
-	json_t *ds, *tags = NULL;
-	const char *s;
-	size_t i;
+	cairn_dataset *ds = &d->in.dataset;
+	json_t *obj, *tags = NULL;
+	size_t i, n;
+	int err;
 
-	if (!json_is_object(in) || !json_is_object(ds = json_object_get(in, "dataset")))
+	if (!json_is_object(in) || !json_is_object(obj = json_object_get(in, "dataset")))
 		return BAD(res, "Dataset cannot be None");
-	if (read_dataset_field(&d->name, ds, "name", 1, 500, "name", res) < 0 ||
-	    read_dataset_field(&d->digest, ds, "digest", 1, 36, "digest", res) < 0 ||
-	    read_dataset_field(&s, ds, "source_type", 1, SIZE_MAX, "source_type",
-			       res) < 0 ||
-	    read_dataset_field(&s, ds, "source", 1, 65535, "source", res) < 0 ||
-	    read_dataset_field(&s, ds, "schema", 0, 1048575, "schema", res) < 0 ||
-	    read_dataset_field(&s, ds, "profile", 0, 16777215, "profile", res) < 0 ||
+	if (read_dataset_field(&ds->name, obj, "name", 1, res) < 0 ||
+	    read_dataset_field(&ds->digest, obj, "digest", 1, res) < 0 ||
+	    read_dataset_field(&ds->source_type, obj, "source_type", 1, res) < 0 ||
+	    read_dataset_field(&ds->source, obj, "source", 0, res) < 0 ||
+	    read_dataset_field(&ds->schema, obj, "schema", 0, res) < 0 ||
+	    read_dataset_field(&ds->profile, obj, "profile", 0, res) < 0 ||
 	    api_get_array(&tags, in, "tags", 0, res) < 0)
 		return -1;
+	n = json_array_size(tags);
+	d->tags = xcalloc(n + 1, sizeof(*d->tags));
+	d->in.tags = d->tags;
 	d->context = NULL;
-	for (i = 0; i < json_array_size(tags); i++) {
+	for (i = 0; i < n; i++) {
 		json_t *tag = json_array_get(tags, i);
-		const char *key, *value;
 
 		if (!json_is_object(tag))
 			return BAD(res, "InputTag cannot be None");
-		if (api_get_string(&key, tag, "key", 1, res) < 0 ||
-		    api_get_string(&value, tag, "value", 1, res) < 0)
+		if (read_dataset_field(&d->tags[i].key, tag, "key", 0, res) < 0 ||
+		    read_dataset_field(&d->tags[i].value, tag, "value", 0, res) < 0)
 			return -1;
-		if (strlen(key) > 255)
-			return BAD(res, "InputTag key exceeds the maximum length of 255");
-		if (strlen(value) > 500)
-			return BAD(res, "InputTag value exceeds the maximum length of 500");
-		if (!strcmp(key, DATA_CONTEXT_TAG))
-			d->context = value;
+		d->in.ntags++;
+		if (d->tags[i].key && !strcmp(d->tags[i].key, DATA_CONTEXT_TAG))
+			d->context = d->tags[i].value;
 	}
+	if ((err = cairn_dataset_input_validate(&d->in)) < 0)
+		return api_fail_cairn(res, err);
 	return 0;
 }
 
@@ -534,14 +536,14 @@ static int set_exists(const cairn_data_version *v, void *payload)
 {
 	struct dataset *d = payload;
 
-	return !strcmp(v->name, d->name);
+	return !strcmp(v->name, d->in.dataset.name);
 }
 
-/* The version of d->name that d->digest names: vN, N, or an id prefix. */
+/* The version of the set that the digest names: vN, N, or an id prefix. */
 static int match_version(const cairn_data_version *v, void *payload)
 {
 	struct dataset *d = payload;
-	const char *dig = d->digest;
+	const char *dig = d->in.dataset.digest;
 	char hex[CAIRN_OID_STRLEN + 1];
 	size_t n;
 
@@ -554,7 +556,7 @@ static int match_version(const cairn_data_version *v, void *payload)
 		d->version = v->version;
 		return 1;
 	}
-	dig = d->digest;
+	dig = d->in.dataset.digest;
 	if (!strncmp(dig, "sha256:", 7))
 		dig += 7;
 	n = strlen(dig);
@@ -581,18 +583,19 @@ static int resolve_dataset(struct dataset *d, cairn_repo *repo)
 	d->version = 0;
 	if ((err = cairn_data_list(repo, set_exists, d)) <= 0)
 		return err;
-	err = cairn_data_log(repo, d->name, match_version, d);
+	err = cairn_data_log(repo, d->in.dataset.name, match_version, d);
 	return err < 0 ? err : 0;
 }
 
 int api_runs_log_inputs(cairn_repo *repo, json_t *params, struct api_result *res)
 {
 	json_t *list = NULL, *models = NULL;
+	cairn_dataset_input *records = NULL;
 	struct dataset *ds = NULL;
 	cairn_run *run = NULL;
 	struct buf spec = BUF_INIT;
 	const char *id;
-	size_t i, n;
+	size_t i, n = 0, nrecords = 0;
 	int err, ret = -1;
 
 	if (api_get_run_id(&id, params, res) < 0 ||
@@ -618,22 +621,24 @@ int api_runs_log_inputs(cairn_repo *repo, json_t *params, struct api_result *res
 			 "logging model inputs is not supported yet");
 		goto done;
 	}
+	records = xcalloc(n + 1, sizeof(*records));
 	for (i = 0; i < n; i++) {
 		if ((err = resolve_dataset(&ds[i], repo)) < 0) {
 			api_fail_cairn(res, err);
 			goto done;
 		}
-		if (!ds[i].version) {
-			api_fail(res, 501, "NOT_IMPLEMENTED",
-				 "dataset '%s' with digest '%s' is not a version of a "
-				 "cairn data set; this server cannot record other "
-				 "MLflow datasets yet", ds[i].name, ds[i].digest);
-			goto done;
-		}
+		if (!ds[i].version)
+			records[nrecords++] = ds[i].in;
+	}
+	if ((err = cairn_log_dataset_inputs(repo, id, records, nrecords)) < 0) {
+		api_fail_run(res, err, id);
+		goto done;
 	}
 	for (i = 0; i < n; i++) {
+		if (!ds[i].version)
+			continue;
 		buf_reset(&spec);
-		buf_printf(&spec, "%s@v%llu", ds[i].name,
+		buf_printf(&spec, "%s@v%llu", ds[i].in.dataset.name,
 			   (unsigned long long)ds[i].version);
 		if ((err = cairn_log_input(repo, id, spec.ptr, ds[i].context)) < 0) {
 			api_fail_run(res, err, id);
@@ -644,6 +649,9 @@ int api_runs_log_inputs(cairn_repo *repo, json_t *params, struct api_result *res
 done:
 	buf_release(&spec);
 	cairn_run_free(run);
+	for (i = 0; i < n; i++)
+		free(ds[i].tags);
+	free(records);
 	free(ds);
 	return ret;
 }

@@ -60,6 +60,9 @@ const struct api_route api_tracking_routes[] = {
 	{ "GET", "/mlflow/metrics/get-history-bulk-interval",
 	  api_metrics_get_history_bulk_interval },
 	{ "GET", "/mlflow/artifacts/list", api_artifacts_list },
+	/* MLflow 3's additions, last so that fuzz corpora keep their routes */
+	{ "POST", "/mlflow/experiments/search-datasets",
+	  api_experiments_search_datasets },
 	{ NULL, NULL, NULL }
 };
 
@@ -300,6 +303,29 @@ static json_t *input_json(const cairn_run_input *in)
 	return o;
 }
 
+/* An MLflow dataset record as the DatasetInput it was logged as. */
+static json_t *record_json(const cairn_dataset_input *in)
+{
+	const cairn_dataset *d = &in->dataset;
+	json_t *o = json_object(), *ds, *tags;
+	size_t i;
+
+	if (in->ntags) {
+		tags = json_array();
+		for (i = 0; i < in->ntags; i++)
+			json_array_append_new(tags, kv_json(&in->tags[i]));
+		json_object_set_new(o, "tags", tags);
+	}
+	ds = json_pack("{s:s, s:s, s:s, s:s}", "name", d->name, "digest", d->digest,
+		       "source_type", d->source_type, "source", d->source);
+	if (d->schema)
+		json_object_set_new(ds, "schema", json_string(d->schema));
+	if (d->profile)
+		json_object_set_new(ds, "profile", json_string(d->profile));
+	json_object_set_new(o, "dataset", ds);
+	return o;
+}
+
 json_t *api_run_json(const cairn_run *run)
 {
 	json_t *data = json_object(), *inputs = json_object(), *list;
@@ -324,13 +350,18 @@ json_t *api_run_json(const cairn_run *run)
 			json_array_append_new(list, kv_json(cairn_run_tag(run, i)));
 		json_object_set_new(data, "tags", list);
 	}
-	if ((n = cairn_run_input_count(run))) {
-		list = json_array();
-		for (i = 0; i < n; i++)
-			json_array_append_new(list,
-					      input_json(cairn_run_input_get(run, i)));
+	list = json_array();
+	n = cairn_run_input_count(run);
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, input_json(cairn_run_input_get(run, i)));
+	n = cairn_run_dataset_input_count(run);
+	for (i = 0; i < n; i++)
+		json_array_append_new(list,
+				      record_json(cairn_run_dataset_input(run, i)));
+	if (json_array_size(list))
 		json_object_set_new(inputs, "dataset_inputs", list);
-	}
+	else
+		json_decref(list);
 	return json_pack("{s:o, s:o, s:o}", "info",
 			 api_run_info_json(cairn_run_info_get(run)), "data", data,
 			 "inputs", inputs);

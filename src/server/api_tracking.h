@@ -83,6 +83,8 @@ int api_experiments_set_tag(cairn_repo *repo, json_t *params,
 			    struct api_result *res);
 int api_experiments_delete_tag(cairn_repo *repo, json_t *params,
 			       struct api_result *res);
+int api_experiments_search_datasets(cairn_repo *repo, json_t *params,
+				    struct api_result *res);
 
 /* api_runs.c */
 int api_runs_create(cairn_repo *repo, json_t *params, struct api_result *res);

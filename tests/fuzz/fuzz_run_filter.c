@@ -39,6 +39,12 @@ static const char schema[] =
 	"  is_nan INTEGER, timestamp INTEGER, step INTEGER);"
 	"CREATE TABLE run_inputs (run INTEGER, dataset TEXT, version INTEGER,"
 	"  oid TEXT, context TEXT);"
+	"CREATE TABLE mlflow_datasets (id INTEGER PRIMARY KEY, name TEXT,"
+	"  digest TEXT);"
+	"CREATE TABLE run_dataset_inputs (id INTEGER PRIMARY KEY, run INTEGER,"
+	"  dataset INTEGER);"
+	"CREATE TABLE run_dataset_input_tags (input INTEGER, key TEXT,"
+	"  value TEXT);"
 	"INSERT INTO runs VALUES (1, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1', 0,"
 	"  'alpha', 'alice', 'FINISHED', 1000, 2000),"
 	"  (2, 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2', 1, 'beta', 'bob',"
@@ -48,7 +54,11 @@ static const char schema[] =
 	"INSERT INTO metric_keys VALUES (1, 'loss');"
 	"INSERT INTO latest_metrics VALUES (1, 1, 0.5, 0, 1, 1),"
 	"  (2, 1, 0, 1, 1, 1);"
-	"INSERT INTO run_inputs VALUES (1, 'train', 1, 'sha256:11', 'training');";
+	"INSERT INTO run_inputs VALUES (1, 'train', 1, 'sha256:11', 'training');"
+	"INSERT INTO mlflow_datasets VALUES (1, 'wine', 'ab12');"
+	"INSERT INTO run_dataset_inputs VALUES (1, 2, 1);"
+	"INSERT INTO run_dataset_input_tags VALUES (1, 'mlflow.data.context',"
+	"  'eval');";
 
 static sqlite3 *db;
 

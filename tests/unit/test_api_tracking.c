@@ -214,6 +214,7 @@ static void test_routes(void **state)
 		"GET /mlflow/metrics/get-history-bulk",
 		"GET /mlflow/metrics/get-history-bulk-interval",
 		"GET /mlflow/artifacts/list",
+		"POST /mlflow/experiments/search-datasets",
 	};
 	const struct api_route *r, *s;
 	size_t i, n = 0;
@@ -1104,15 +1105,53 @@ static void test_log_inputs(void **state)
 			      "filter", "datasets.name = 'train.csv'"), 200);
 	assert_int_equal(len(f, "runs"), 1);
 
-	/* Anything else: refused whole, before anything is recorded. */
-	assert_int_equal(POST(f, "runs/log-inputs", "{s:s, s:[{s:{s:s, s:s, s:s, s:s}}]}",
-			      "run_id", run, "datasets", "dataset", "name", "iris",
-			      "digest", "abcd1234", "source_type", "local", "source",
-			      "{}"), 501);
-	assert_error(f, 501, "NOT_IMPLEMENTED");
+	/* Any other dataset is an MLflow dataset record, shown back as given. */
+	assert_int_equal(POST(f, "runs/log-inputs",
+			      "{s:s, s:[{s:[{s:s, s:s}], s:{s:s, s:s, s:s, s:s, s:s}}]}",
+			      "run_id", run, "datasets", "tags", "key",
+			      "mlflow.data.context", "value", "eval", "dataset", "name",
+			      "iris", "digest", "abcd1234", "source_type", "local",
+			      "source", "{}", "profile", "{\"rows\": 3}"), 200);
+	/* The same (name, digest) again, with other fields: nothing changes. */
+	assert_int_equal(POST(f, "runs/log-inputs",
+			      "{s:s, s:[{s:[{s:s, s:s}], s:{s:s, s:s, s:s, s:s}}]}",
+			      "run_id", run, "datasets", "tags", "key", "k", "value",
+			      "v", "dataset", "name", "iris", "digest", "abcd1234",
+			      "source_type", "s3", "source", "{\"x\": 1}"), 200);
+	/* A version the cairn data set does not have is a record too. */
 	assert_int_equal(POST(f, "runs/log-inputs", "{s:s, s:[{s:{s:s, s:s, s:s, s:s}}]}",
 			      "run_id", run, "datasets", "dataset", "name", "train.csv",
-			      "digest", "v7", "source_type", "local", "source", "{}"), 501);
+			      "digest", "v7", "source_type", "cairn", "source", "{}"), 200);
+	assert_int_equal(GET(f, "runs/get", "{s:s}", "run_id", run), 200);
+	assert_int_equal(len(f, "run.inputs.dataset_inputs"), 4);
+	assert_string_equal(str(f, "run.inputs.dataset_inputs.2.dataset.name"), "iris");
+	assert_string_equal(str(f, "run.inputs.dataset_inputs.2.dataset.source_type"),
+			    "local");
+	assert_string_equal(str(f, "run.inputs.dataset_inputs.2.dataset.source"), "{}");
+	assert_string_equal(str(f, "run.inputs.dataset_inputs.2.dataset.profile"),
+			    "{\"rows\": 3}");
+	assert_absent(f, "run.inputs.dataset_inputs.2.dataset.schema");
+	assert_int_equal(len(f, "run.inputs.dataset_inputs.2.tags"), 1);
+	assert_string_equal(str(f, "run.inputs.dataset_inputs.2.tags.0.value"), "eval");
+	assert_string_equal(str(f, "run.inputs.dataset_inputs.3.dataset.digest"), "v7");
+	assert_absent(f, "run.inputs.dataset_inputs.3.tags");
+	/* search-datasets: records and cairn versions, sorted, distinct. */
+	assert_int_equal(POST(f, "experiments/search-datasets", "{s:[s]}",
+			      "experiment_ids", exp), 200);
+	assert_int_equal(len(f, "dataset_summaries"), 4);
+	assert_string_equal(str(f, "dataset_summaries.0.name"), "iris");
+	assert_string_equal(str(f, "dataset_summaries.0.context"), "eval");
+	assert_string_equal(str(f, "dataset_summaries.0.experiment_id"), exp);
+	assert_string_equal(str(f, "dataset_summaries.1.digest"), oid);
+	assert_absent(f, "dataset_summaries.1.context");
+	assert_string_equal(str(f, "dataset_summaries.2.context"), "training");
+	assert_string_equal(str(f, "dataset_summaries.3.digest"), "v7");
+	assert_int_equal(POST(f, "experiments/search-datasets", "{s:[s]}",
+			      "experiment_ids", "0"), 200);
+	assert_int_equal(json_object_size(f->resp), 0);
+	assert_int_equal(POST(f, "experiments/search-datasets", "{s:[]}",
+			      "experiment_ids"), 400);
+	assert_int_equal(POST(f, "experiments/search-datasets", "{}"), 400);
 	assert_int_equal(POST(f, "runs/log-inputs", "{s:s, s:[{s:s}]}", "run_id", run,
 			      "models", "model_id", "m-1"), 501);
 	/* Malformed. */
@@ -1153,7 +1192,7 @@ static void test_log_inputs(void **state)
 	assert_int_equal(POST(f, "runs/log-inputs", "{s:s, s:[]}", "run_id", run,
 			      "datasets"), 400);
 	assert_int_equal(GET(f, "runs/get", "{s:s}", "run_id", run), 200);
-	assert_int_equal(len(f, "run.inputs.dataset_inputs"), 2);
+	assert_int_equal(len(f, "run.inputs.dataset_inputs"), 4);
 	cairn_data_version_free(v);
 	free(path);
 	free(exp);

@@ -96,7 +96,14 @@ static const char fixture_sql[] =
 	"  (1, 'train', 1, 'sha256:1111', 'training'),"
 	"  (1, 'test', 1, 'sha256:2222', 'eval'),"
 	"  (2, 'train', 2, 'sha256:3333', ''),"
-	"  (4, 'Data', 1, 'sha256:4444', 'training');";
+	"  (4, 'Data', 1, 'sha256:4444', 'training');"
+	"INSERT INTO mlflow_datasets(id, experiment_id, name, digest,"
+	"  source_type, source) VALUES (1, 1, 'wine', 'ab12', 'http', '{}'),"
+	"  (2, 0, 'train', 'cd34', 'http', '{}');"
+	"INSERT INTO run_dataset_inputs(id, run, dataset) VALUES"
+	"  (1, 3, 1), (2, 5, 1), (3, 1, 2);"
+	"INSERT INTO run_dataset_input_tags(input, key, value) VALUES"
+	"  (1, 'mlflow.data.context', 'eval'), (3, 'other', 'x');";
 
 struct fixture {
 	char dir[64];
@@ -511,20 +518,24 @@ static void test_datasets(void **state)
 {
 	(void)state;
 	expect_runs("datasets.name = 'train'", "beta,alpha");
-	expect_runs("dataset.name != 'train'", "delta,alpha");
+	expect_runs("dataset.name != 'train'", "Gamma,delta,alpha,epsilon");
 	expect_runs("datasets.name LIKE 't%'", "beta,alpha");
 	expect_runs("datasets.name LIKE 'data'", "");
 	expect_runs("datasets.name ILIKE 'DATA'", "delta");
 	expect_runs("datasets.name IN ('test', 'Data')", "delta,alpha");
-	expect_runs("datasets.name NOT IN ('train')", "delta,alpha");
+	expect_runs("datasets.name NOT IN ('train')", "Gamma,delta,alpha,epsilon");
 	expect_runs("datasets.digest = 'sha256:3333'", "beta");
 	expect_runs("datasets.digest IN ('sha256:1111', 'sha256:4444')",
 		    "delta,alpha");
 	expect_runs("datasets.context = 'training'", "delta,alpha");
-	expect_runs("datasets.context != 'training'", "alpha");
+	expect_runs("datasets.context != 'training'", "Gamma,alpha");
 	expect_runs("datasets.context ILIKE 'TRAIN%'", "delta,alpha");
 	expect_runs("datasets.context NOT IN ('eval')", "delta,alpha");
 	expect_runs("datasets.context = ''", "");
+	/* MLflow dataset records count as inputs too. */
+	expect_runs("datasets.name = 'wine'", "Gamma,epsilon");
+	expect_runs("datasets.digest = 'cd34'", "alpha");
+	expect_runs("datasets.context = 'eval'", "Gamma,alpha");
 
 	expect_error("datasets.foo = 'x'",
 		     "Invalid dataset key 'foo' specified. Valid keys are "
