@@ -18,7 +18,8 @@
 #define EXIT_USAGE 129
 
 struct cli_ctx {
-	const char *dir; /* -C DIR, else "." */
+	const char *dir;  /* -C DIR, else "." */
+	const char *user; /* --user NAME: the actor of audit events, or NULL */
 };
 
 struct cmd {
@@ -44,7 +45,10 @@ void cli_usage(const struct cmd *cmd, const char *fmt, ...)
 /* Resolve a run spec (id, id prefix, name), or print why not and exit 1. */
 void cli_resolve_run(cairn_buf *out, cairn_repo *repo, const char *spec);
 
-/* Open the project around ctx->dir, or die with git's message. */
+/*
+ * Open the project around ctx->dir, or die with git's message; its audit
+ * actor is ctx->user when given.
+ */
 cairn_repo *cli_open_repo(struct cli_ctx *ctx);
 
 /* "1.5 GiB", "512 B" into buf. */
@@ -68,6 +72,7 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_server(int argc, char **argv, struct cli_ctx *ctx);
 /* `runs list` and `runs search` (cmd_runs_list.c). */
 int runs_list(int argc, char **argv, cairn_repo *repo, int search);
+int cmd_audit(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_fsck(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_gc(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_help(int argc, char **argv, struct cli_ctx *ctx);

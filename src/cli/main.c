@@ -1,10 +1,12 @@
 /*
  * main.c: the `cairn` program: global options, the command table, help.
  *
- *   cairn [-C DIR] [--version] [--help] COMMAND [ARGS]
+ *   cairn [-C DIR] [--user NAME] [--version] [--help] COMMAND [ARGS]
  *
  * -C DIR changes to DIR first, as git's does, so paths on the command
- * line are relative to DIR. Global options stop at the first non-option (getopt "+"), which names
+ * line are relative to DIR. --user NAME is the actor that the audit log
+ * records for what the command changes (default: the OS user).
+ * Global options stop at the first non-option (getopt "+"), which names
  * the command; each command then parses its own options with optind
  * reset. Every command's help text lives in this table, so `cairn help
  * COMMAND` and `cairn COMMAND --help` print the same thing.
@@ -157,6 +159,27 @@ const struct cmd commands[] = {
 	  "threads serving connections) to 2. GET /health answers OK once ready.\n"
 	  "SIGINT or SIGTERM stops accepting connections and lets the requests\n"
 	  "already received finish; a second one stops at once.\n" },
+	{ "audit", cmd_audit, "the tamper-evident log of every change to the store",
+	  "usage: cairn audit log [--object OBJECT] [--action ACTION] [--since TIME]\n"
+	  "                       [--until TIME] [--json]\n"
+	  "   or: cairn audit verify [--json]\n"
+	  "\n"
+	  "Every change to the store (experiments and runs created, renamed,\n"
+	  "finished, deleted, restored; data set versions added or pulled; the\n"
+	  "data a run used; model registrations and moves) is an event with its\n"
+	  "time, actor, action, object, the state before and after, and a hash\n"
+	  "that covers the previous event's: a chain.\n"
+	  "\n"
+	  "log     events, oldest first. OBJECT is KIND:ID (run:<id>,\n"
+	  "        experiment:3, dataset:NAME@v2, model:NAME/3); dataset:NAME or\n"
+	  "        model:NAME also match its versions. ACTION is exact, or a\n"
+	  "        prefix ending in '.' (run.). TIME is 2026-03-01,\n"
+	  "        2026-03-01T12:00Z or milliseconds since the epoch (UTC).\n"
+	  "verify  recompute the chain; exit 1 naming the first event that was\n"
+	  "        modified, removed, inserted or reordered, or a truncated tail.\n"
+	  "        Prints the head hash: keep it elsewhere to detect a rewrite.\n"
+	  "\n"
+	  "The actor is the OS user, or 'cairn --user NAME COMMAND'.\n" },
 	{ "fsck", cmd_fsck, "verify every object in the store",
 	  "usage: cairn fsck [--json]\n"
 	  "\n"
@@ -188,7 +211,7 @@ static void print_overview(FILE *out)
 {
 	const struct cmd *c;
 
-	fputs("usage: cairn [-C DIR] [--version] [--help] COMMAND [ARGS]\n\n"
+	fputs("usage: cairn [-C DIR] [--user NAME] [--version] [--help] COMMAND [ARGS]\n\n"
 	      "cairn versions the data, runs and models of machine learning.\n\n"
 	      "commands:\n", out);
 	for (c = commands; c->name; c++)
@@ -225,9 +248,10 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "user", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_ctx ctx = { "." };
+	struct cli_ctx ctx = { ".", NULL };
 	const struct cmd *c;
 	int opt, i;
 
@@ -239,6 +263,9 @@ int main(int argc, char **argv)
 				cli_die("cannot change to '%s': %s", optarg,
 					strerror(errno));
 			break;
+		case 'u':
+			ctx.user = optarg;
+			break;
 		case 'V':
 			return cmd_version(0, NULL, &ctx);
 		case 'h':
@@ -247,6 +274,8 @@ int main(int argc, char **argv)
 		default:
 			if (optopt == 'C')
 				cli_usage(NULL, "option '-C' needs a directory");
+			if (optopt == 'u')
+				cli_usage(NULL, "option '--user' needs a name");
 			cli_usage(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -63,7 +63,7 @@ cairn_repo *cli_open_repo(struct cli_ctx *ctx)
 	cairn_repo *repo = NULL;
 	int err = cairn_repo_open(&repo, ctx->dir);
 
-	if (err < 0)
+	if (err < 0 || (ctx->user && cairn_repo_set_actor(repo, ctx->user) < 0))
 		cli_die("%s", cairn_error_last()->message);
 	return repo;
 }

@@ -234,6 +234,72 @@ int audit_record(cairn_repo *repo, const char *action, const char *object,
 	return audit_append(NULL, repo->db, &ev);
 }
 
+json_t *audit_str(const char *s)
+{
+	struct buf b = BUF_INIT;
+	json_t *v;
+
+	if (!s)
+		return json_null();
+	audit_utf8(&b, s);
+	v = json_stringn(b.ptr ? b.ptr : "", b.len);
+	buf_release(&b);
+	return v;
+}
+
+static char *dump_value(json_t *v)
+{
+	struct buf b = BUF_INIT;
+
+	if (json_dump_callback(v, dump_cb, &b, CANON_FLAGS)) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+int audit_record_json(cairn_repo *repo, const char *action, const char *object,
+		      json_t *before, json_t *after, const char *reason)
+{
+	char *b = before ? dump_value(before) : NULL,
+	     *a = after ? dump_value(after) : NULL;
+	int err;
+
+	if ((before && !b) || (after && !a))
+		err = cairn_error_set(CAIRN_ERRCLASS_INVALID,
+				      "cannot write the audit event '%s'", action);
+	else
+		err = audit_record(repo, action, object, b, a, reason);
+	free(b);
+	free(a);
+	json_decref(before);
+	json_decref(after);
+	return err;
+}
+
+int audit_data_version(cairn_repo *repo, const char *action,
+		       const cairn_data_version *v)
+{
+	char id[CAIRN_OID_STRLEN + 1];
+	struct buf object = BUF_INIT;
+	int err;
+
+	cairn_oid_fmt(id, &v->oid);
+	buf_printf(&object, "dataset:%s@v%llu", v->name,
+		   (unsigned long long)v->version);
+	err = audit_record_json(repo, action, object.ptr, NULL,
+				json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "id", id,
+					  "kind", v->kind == CAIRN_DATA_DIR ? "dir" : "file",
+					  "size", (json_int_t)v->size,
+					  "files", (json_int_t)v->files,
+					  "rows", v->rows >= 0 ? json_integer(v->rows)
+							       : json_null(),
+					  "path", audit_str(v->path)),
+				NULL);
+	buf_release(&object);
+	return err;
+}
+
 int cairn_repo_set_actor(cairn_repo *repo, const char *actor)
 {
 	size_t i, n = actor ? strlen(actor) : 0;

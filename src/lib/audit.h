@@ -25,6 +25,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "cairn.h"
 #include "util/buf.h"
 
@@ -52,6 +54,26 @@ int audit_append(int64_t *seq_out, struct db *db, const struct audit_event *ev);
 /* audit_append() with the repository's actor (cairn_repo_set_actor()). */
 int audit_record(cairn_repo *repo, const char *action, const char *object,
 		 const char *before, const char *after, const char *reason);
+
+/*
+ * audit_record() with before and after as JSON values (NULL: absent),
+ * which it takes over; the way the library's own events are built, e.g.
+ *	audit_record_json(repo, "experiment.rename", object,
+ *			  json_pack("{s:o}", "name", audit_str(old)),
+ *			  json_pack("{s:o}", "name", audit_str(new)), NULL);
+ */
+int audit_record_json(cairn_repo *repo, const char *action, const char *object,
+		      json_t *before, json_t *after, const char *reason);
+
+/* A JSON string of s made valid UTF-8 (audit_utf8()); json_null() for NULL. */
+json_t *audit_str(const char *s);
+
+/*
+ * A data set version's event, "dataset.version.add" or ".import", on
+ * "dataset:NAME@vN" with its id, kind, size, files, rows and path.
+ */
+int audit_data_version(cairn_repo *repo, const char *action,
+		       const cairn_data_version *v);
 
 /* The repository's actor: the one set, else the OS user. */
 const char *audit_actor(const cairn_repo *repo);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/audit.h"
 #include "lib/csvmeta.h"
 #include "lib/data.h"
 #include "lib/scan.h"
@@ -183,11 +184,12 @@ static int record_version(cairn_data_version *out, int *created,
 		out->files = root->files;
 		out->path = xstrdup(data_rel);
 		now_ms(&out->created_ms);
-		out->created_by = xstrdup(cairn_repo__user());
+		out->created_by = xstrdup(audit_actor(repo));
 		out->rows = -1;
 		if (!root->is_dir)
 			tabular_meta(out, repo, data_rel);
-		err = db_version_insert(repo->db, out);
+		if ((err = db_version_insert(repo->db, out)) == 0)
+			err = audit_data_version(repo, "dataset.version.add", out);
 		*created = 1;
 	} else {
 		*created = 0;

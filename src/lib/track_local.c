@@ -8,6 +8,15 @@
  * exist and are active, the Default experiment is never deleted, a
  * stage change is a change. Each change is one metadata transaction; a
  * run is looked up inside the transaction that writes to it.
+ *
+ * Lifecycle changes append an audit event in their transaction (audit.h;
+ * docs/audit.md lists them): experiments created, renamed, deleted,
+ * restored and their tags; runs created, their status, name, deletion
+ * and restoration, and the data set versions they use. Params, run tags
+ * and metric points are not audited: they are the bulk of what a run
+ * logs (autologging writes hundreds per run, at request rates), params
+ * are write-once, and a run's tags and metrics are its own working
+ * record, not the store's history.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +24,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "lib/audit.h"
 #include "lib/db.h"
 #include "lib/repo.h"
 #include "lib/track_backend.h"
@@ -33,16 +43,36 @@ static int64_t now_ms(void)
 
 /* -------------------------------------------------------- experiments */
 
+/* "experiment:ID" */
+static void experiment_object(char *out, size_t n, const char *id)
+{
+	snprintf(out, n, "experiment:%s", id);
+}
+
 static int experiment_create(struct buf *id_out, cairn_repo *repo,
 			     const char *name)
 {
+	char object[48];
 	int64_t id;
 	int err;
 
+	if ((err = db_begin(repo->db)) < 0)
+		return err;
 	if ((err = db_experiment_create(&id, repo->db, name, now_ms())) < 0)
+		goto fail;
+	snprintf(object, sizeof(object), "experiment:%lld", (long long)id);
+	if ((err = audit_record_json(repo, "experiment.create", object, NULL,
+				     json_pack("{s:o, s:s}", "name", audit_str(name),
+					       "lifecycle_stage", "active"),
+				     NULL)) < 0)
+		goto fail;
+	if ((err = db_commit(repo->db)) < 0)
 		return err;
 	buf_printf(id_out, "%lld", (long long)id);
 	return 0;
+fail:
+	db_rollback(repo->db);
+	return err;
 }
 
 static int experiment_get(cairn_experiment *out, cairn_repo *repo,
@@ -72,14 +102,64 @@ static int experiment_set(cairn_repo *repo, const char *id_or_name,
 		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
 				       "Cannot rename a non-active experiment.");
 	else if ((err = db_begin(repo->db)) == 0) {
+		char object[48];
+		const char *action = !stage ? "experiment.rename"
+				     : !strcmp(stage, "deleted") ? "experiment.delete"
+				     : "experiment.restore";
+		const char *field = stage ? "lifecycle_stage" : "name";
+
 		/* The experiment and (for a stage change) its runs, together. */
-		if ((err = db_experiment_set(repo->db, e.id, name, stage, now_ms())) < 0)
+		experiment_object(object, sizeof(object), e.id);
+		if ((err = db_experiment_set(repo->db, e.id, name, stage, now_ms())) < 0 ||
+		    (err = audit_record_json(repo, action, object,
+				json_pack("{s:o}", field,
+					  audit_str(stage ? e.lifecycle_stage : e.name)),
+				json_pack("{s:o}", field, audit_str(stage ? stage : name)),
+				NULL)) < 0)
 			db_rollback(repo->db);
 		else
 			err = db_commit(repo->db);
 	}
 	db_experiment_clear(&e);
 	return err;
+}
+
+struct tag_lookup {
+	const char *key;
+	json_t *value; /* the tag's value, or NULL */
+};
+
+static int find_tag(const char *key, const char *value, void *payload)
+{
+	struct tag_lookup *t = payload;
+
+	if (strcmp(key, t->key))
+		return 0;
+	t->value = audit_str(value);
+	return 1;
+}
+
+/*
+ * An experiment tag's change (value NULL: deleted) with its previous
+ * value, in the caller's transaction.
+ */
+static int audit_experiment_tag(cairn_repo *repo, const char *id,
+				const char *key, const char *value)
+{
+	struct tag_lookup old = { key, NULL };
+	char object[48];
+	int err = db_experiment_tag_foreach(repo->db, id, find_tag, &old);
+
+	if (err < 0)
+		return err;
+	experiment_object(object, sizeof(object), id);
+	return audit_record_json(repo, value ? "experiment.tag.set"
+					     : "experiment.tag.delete", object,
+				 old.value ? json_pack("{s:o, s:o}", "key", audit_str(key),
+						       "value", old.value) : NULL,
+				 value ? json_pack("{s:o, s:o}", "key", audit_str(key),
+						   "value", audit_str(value)) : NULL,
+				 NULL);
 }
 
 static int experiment_set_tag(cairn_repo *repo, const char *id_or_name,
@@ -90,7 +170,13 @@ static int experiment_set_tag(cairn_repo *repo, const char *id_or_name,
 
 	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
 		return err;
-	err = db_experiment_set_tag(repo->db, e.id, key, value);
+	if ((err = db_begin(repo->db)) == 0) {
+		if ((err = audit_experiment_tag(repo, e.id, key, value)) < 0 ||
+		    (err = db_experiment_set_tag(repo->db, e.id, key, value)) < 0)
+			db_rollback(repo->db);
+		else
+			err = db_commit(repo->db);
+	}
 	db_experiment_clear(&e);
 	return err;
 }
@@ -103,7 +189,13 @@ static int experiment_delete_tag(cairn_repo *repo, const char *id_or_name,
 
 	if ((err = db_experiment_get(&e, repo->db, id_or_name)) < 0)
 		return err;
-	err = db_experiment_delete_tag(repo->db, e.id, key);
+	if ((err = db_begin(repo->db)) == 0) {
+		if ((err = audit_experiment_tag(repo, e.id, key, NULL)) < 0 ||
+		    (err = db_experiment_delete_tag(repo->db, e.id, key)) < 0)
+			db_rollback(repo->db);
+		else
+			err = db_commit(repo->db);
+	}
 	db_experiment_clear(&e);
 	return err;
 }
@@ -234,6 +326,18 @@ static int run_create(struct buf *id_out, cairn_repo *repo,
 		if (strcmp(opts->tags[t].key, "mlflow.runName"))
 			err = db_tag_put(repo->db, r.key, opts->tags[t].key,
 					 opts->tags[t].value);
+	if (!err) {
+		char object[48];
+
+		snprintf(object, sizeof(object), "run:%s", id);
+		err = audit_record_json(repo, "run.create", object, NULL,
+			json_pack("{s:s, s:o, s:o, s:s, s:I, s:o}",
+				  "experiment_id", e.id, "name", audit_str(name.ptr),
+				  "user", audit_str(r.info.user_id), "status", "RUNNING",
+				  "start_time", (json_int_t)r.info.start_time,
+				  "parent_run_id", audit_str(opts->parent_run_id)),
+			NULL);
+	}
 	if (err < 0) {
 		db_rollback(repo->db);
 		goto done;
@@ -269,6 +373,47 @@ static int active_run(struct db_run *r, cairn_repo *repo, const char *run_id,
 	return err;
 }
 
+/*
+ * A run's status, end time or name moved from old to the new values
+ * (status as given; end_time 0 and name NULL: unchanged): run.status
+ * when the status changed, else run.rename for the name, else run.update;
+ * nothing when nothing changed. In the caller's transaction.
+ */
+static int audit_run_update(cairn_repo *repo, const cairn_run_info *old,
+			    cairn_run_status status, int64_t end_time,
+			    const char *name)
+{
+	json_t *before = json_object(), *after = json_object();
+	const char *action = "run.update";
+	char object[48];
+
+	if (status != old->status) {
+		json_object_set_new(before, "status",
+				    json_string(cairn_run_status_name(old->status)));
+		json_object_set_new(after, "status",
+				    json_string(cairn_run_status_name(status)));
+		action = "run.status";
+	}
+	if (end_time > 0 && end_time != old->end_time) {
+		json_object_set_new(before, "end_time", old->end_time
+				    ? json_integer(old->end_time) : json_null());
+		json_object_set_new(after, "end_time", json_integer(end_time));
+	}
+	if (name && strcmp(name, old->name ? old->name : "")) {
+		json_object_set_new(before, "name", audit_str(old->name));
+		json_object_set_new(after, "name", audit_str(name));
+		if (status == old->status)
+			action = "run.rename";
+	}
+	if (!json_object_size(after)) {
+		json_decref(before);
+		json_decref(after);
+		return 0;
+	}
+	snprintf(object, sizeof(object), "run:%s", old->run_id);
+	return audit_record_json(repo, action, object, before, after, NULL);
+}
+
 static int run_update(cairn_repo *repo, const char *run_id,
 		      cairn_run_status status, int64_t end_time, const char *name)
 {
@@ -283,7 +428,8 @@ static int run_update(cairn_repo *repo, const char *run_id,
 		goto done;
 	if ((err = db_run_update(repo->db, r.key, cairn_run_status_name(status),
 				 end_time, name)) < 0 ||
-	    (name && (err = db_tag_put(repo->db, r.key, "mlflow.runName", name)) < 0)) {
+	    (name && (err = db_tag_put(repo->db, r.key, "mlflow.runName", name)) < 0) ||
+	    (err = audit_run_update(repo, &r.info, status, end_time, name)) < 0) {
 		db_rollback(repo->db);
 		goto done;
 	}
@@ -298,9 +444,26 @@ static int run_set_stage(cairn_repo *repo, const char *run_id, const char *stage
 	struct db_run r;
 	int err;
 
-	if ((err = active_run(&r, repo, run_id, 1)) < 0)
+	memset(&r, 0, sizeof(r));
+	if ((err = db_begin(repo->db)) < 0)
 		return err;
-	err = db_run_set_stage(repo->db, r.key, stage);
+	if ((err = active_run(&r, repo, run_id, 1)) == 0 &&
+	    (err = db_run_set_stage(repo->db, r.key, stage)) == 0 &&
+	    strcmp(stage, r.info.lifecycle_stage)) {
+		char object[48];
+
+		snprintf(object, sizeof(object), "run:%s", r.info.run_id);
+		err = audit_record_json(repo, !strcmp(stage, "deleted") ? "run.delete"
+					: "run.restore", object,
+					json_pack("{s:o}", "lifecycle_stage",
+						  audit_str(r.info.lifecycle_stage)),
+					json_pack("{s:o}", "lifecycle_stage",
+						  audit_str(stage)), NULL);
+	}
+	if (err < 0)
+		db_rollback(repo->db);
+	else
+		err = db_commit(repo->db);
 	db_run_clear(&r);
 	return err;
 }
@@ -328,8 +491,10 @@ static int log_batch(cairn_repo *repo, const char *run_id,
 		err = db_param_put(repo->db, r.key, params[i].key, params[i].value);
 	for (i = 0; i < ntags && !err; i++) {
 		err = db_tag_put(repo->db, r.key, tags[i].key, tags[i].value);
-		if (!err && !strcmp(tags[i].key, "mlflow.runName"))
-			err = db_run_update(repo->db, r.key, NULL, 0, tags[i].value);
+		if (!err && !strcmp(tags[i].key, "mlflow.runName") &&
+		    !(err = db_run_update(repo->db, r.key, NULL, 0, tags[i].value)))
+			err = audit_run_update(repo, &r.info, r.info.status, 0,
+					       tags[i].value);
 	}
 	if (!err && nmetrics)
 		err = db_metrics_put(repo->db, r.key, metrics, nmetrics);
@@ -361,9 +526,27 @@ static int log_input(cairn_repo *repo, const char *run_id,
 	struct db_run r;
 	int err;
 
-	if ((err = active_run(&r, repo, run_id, 0)) < 0)
+	memset(&r, 0, sizeof(r));
+	if ((err = db_begin(repo->db)) < 0)
 		return err;
-	err = db_input_put(repo->db, r.key, v, context);
+	if ((err = active_run(&r, repo, run_id, 0)) == 0 &&
+	    (err = db_input_put(repo->db, r.key, v, context)) == 0) {
+		char object[48], id[CAIRN_OID_STRLEN + 1];
+
+		snprintf(object, sizeof(object), "run:%s", r.info.run_id);
+		cairn_oid_fmt(id, &v->oid);
+		err = audit_record_json(repo, "run.input", object, NULL,
+					json_pack("{s:o, s:I, s:s, s:o}",
+						  "dataset", audit_str(v->name),
+						  "version", (json_int_t)v->version,
+						  "id", id, "context",
+						  audit_str(context ? context : "")),
+					NULL);
+	}
+	if (err < 0)
+		db_rollback(repo->db);
+	else
+		err = db_commit(repo->db);
 	db_run_clear(&r);
 	return err;
 }

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/audit.h"
 #include "lib/data.h"
 #include "lib/reach.h"
 #include "lib/remote.h"
@@ -423,7 +424,8 @@ static int import_version(const cairn_data_version *v, void *payload)
 		db_version_clear(&have);
 		return 0; /* known; a different id under the same number is kept */
 	}
-	if ((err = db_version_import(repo->db, v)) < 0)
+	if ((err = db_version_import(repo->db, v)) < 0 ||
+	    (err = audit_data_version(repo, "dataset.version.import", v)) < 0)
 		return err;
 	m->added++;
 	return 0;
