@@ -127,6 +127,20 @@ int cairn_repo_init(cairn_repo **out, const char *path,
 int cairn_repo_open(cairn_repo **out, const char *path);
 void cairn_repo_free(cairn_repo *repo);
 
+/**
+ * Open a repo whose experiment tracking goes where `tracking_uri` says
+ * (the CLI passes $CAIRN_TRACKING_URI, else $MLFLOW_TRACKING_URI):
+ *   - NULL or "": the project containing `path`, as cairn_repo_open();
+ *   - "http://..." or "https://...": a cairn server, over its REST API;
+ *     data sets (for cairn_log_input()) still come from the project
+ *     containing `path` if there is one (`path` NULL: no project);
+ *   - "file:PATH" or a plain path: the project containing PATH.
+ * Any other scheme is CAIRN_EINVALID. Nothing is sent to a server before
+ * the first tracking call; connection failures are reported then.
+ */
+int cairn_repo_open_tracking(cairn_repo **out, const char *path,
+			     const char *tracking_uri);
+
 /** The server tracking goes to, or NULL for the local store. */
 const char *cairn_repo_tracking_uri(const cairn_repo *repo);
 

@@ -6,7 +6,7 @@ set -eu
 
 packages="build-essential cmake pkg-config git
 libsqlite3-dev libjansson-dev libssl-dev libzstd-dev libfyaml-dev
-libcsv-dev libinih-dev libcmocka-dev libmicrohttpd-dev clang libclang-rt-14-dev
+libcsv-dev libinih-dev libcmocka-dev libmicrohttpd-dev libcurl4-openssl-dev clang libclang-rt-14-dev
 curl python3"
 
 missing=""

@@ -50,6 +50,12 @@ void cli_resolve_run(cairn_buf *out, cairn_repo *repo, const char *spec);
  * actor is ctx->user when given.
  */
 cairn_repo *cli_open_repo(struct cli_ctx *ctx);
+/*
+ * Open for experiment tracking: where $CAIRN_TRACKING_URI, else
+ * $MLFLOW_TRACKING_URI says (a cairn server, or a project's path), else
+ * the project around ctx->dir; die if that cannot be opened.
+ */
+cairn_repo *cli_open_tracking(struct cli_ctx *ctx);
 
 /* "1.5 GiB", "512 B" into buf. */
 const char *cli_size(char *buf, size_t n, uint64_t bytes);

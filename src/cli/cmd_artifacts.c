@@ -49,7 +49,7 @@ int cmd_artifacts(int argc, char **argv, struct cli_ctx *ctx)
 		cli_usage(self, NULL);
 	if (!strcmp(args[0], "list") ? (n < 2 || n > 3) : n != 4)
 		cli_usage(self, NULL);
-	repo = cli_open_repo(ctx);
+	repo = cli_open_tracking(ctx);
 	cli_resolve_run(&id, repo, args[1]);
 	if (!strcmp(args[0], "list")) {
 		json_t *list = json ? json_array() : NULL;

@@ -57,7 +57,7 @@ int cmd_experiments(int argc, char **argv, struct cli_ctx *ctx)
 		cli_usage(self(), "'experiments %s' takes an experiment", sub);
 	if (!strcmp(sub, "tag") && argc != 5)
 		cli_usage(self(), "'experiments tag' takes an experiment, a key and a value");
-	repo = cli_open_repo(ctx);
+	repo = cli_open_tracking(ctx);
 	if (!strcmp(sub, "create")) {
 		cairn_buf id = CAIRN_BUF_INIT;
 

@@ -209,7 +209,7 @@ int cmd_log(int argc, char **argv, struct cli_ctx *ctx)
 		cli_usage(self(), "--checkpoint takes one file, with 'log artifact'");
 	if (!run_spec || !*run_spec)
 		cli_usage(self(), "no run: give --run ID, or run inside 'cairn run'");
-	repo = cli_open_repo(ctx);
+	repo = cli_open_tracking(ctx);
 	if (cairn_run_resolve(&run, repo, run_spec) < 0) {
 		err = cli_lib_error();
 		goto done;

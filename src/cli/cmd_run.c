@@ -13,10 +13,13 @@
  *      by its id), OS, kernel, CPU, memory, for Python commands the
  *      interpreter and its packages, and the lock and environment files;
  *   4. the command runs with CAIRN_RUN_ID set, and MLFLOW_TRACKING_URI and
- *      MLFLOW_RUN_ID naming the run on a private server on a loopback port
- *      (so MLflow-instrumented scripts log into it unchanged), its output
- *      going to the terminal and into the artifact cairn/output.log;
- *      SIGINT and SIGTERM go to the command;
+ *      MLFLOW_RUN_ID naming the run (so MLflow-instrumented scripts log
+ *      into it unchanged): on the cairn server tracking goes to (see
+ *      cairn_repo_open_tracking()), else on a private server on a loopback
+ *      port, with CAIRN_TRACKING_URI naming the project so that `cairn`
+ *      inside the command uses the store directly; its output goes to the
+ *      terminal and into the artifact cairn/output.log; SIGINT and SIGTERM
+ *      go to the command;
  *   5. the run ends FINISHED (exit 0), FAILED (other exit) or KILLED (a
  *      signal, or one received by cairn), with the exit status, duration
  *      and command line as tags; cairn exits as the command did.
@@ -271,8 +274,8 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 	struct child_options co;
 	struct buf env = BUF_INIT, cmdline = BUF_INIT, num = BUF_INIT;
 	char *logpath = NULL;
-	const char *env_add[4];
-	struct buf mlflow_uri = BUF_INIT, mlflow_run = BUF_INIT;
+	const char *env_add[5];
+	struct buf mlflow_uri = BUF_INIT, mlflow_run = BUF_INIT, local_uri = BUF_INIT;
 	struct http_server *srv = NULL;
 	size_t n_env;
 	int err;
@@ -332,7 +335,7 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			goto out;
 		}
 	}
-	repo = cli_open_repo(ctx);
+	repo = cli_open_tracking(ctx);
 	if (o.experiment) {
 		/* Like mlflow.set_experiment(): a new name makes the experiment. */
 		cairn_experiment *e = NULL;
@@ -391,11 +394,14 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 		goto fail_run;
 
 	/*
-	 * A private server on a loopback port, for the command's lifetime,
-	 * so a script instrumented with the MLflow client logs into this run
-	 * with no set-up at all.
+	 * Without a server to track on, a private one on a loopback port, for
+	 * the command's lifetime, so a script instrumented with the MLflow
+	 * client logs into this run with no set-up at all.
 	 */
-	{
+	if (cairn_repo_tracking_uri(repo)) {
+		buf_printf(&mlflow_uri, "MLFLOW_TRACKING_URI=%s",
+			   cairn_repo_tracking_uri(repo));
+	} else {
 		struct http_server_options so = { "127.0.0.1", 0,
 						  cairn_repo_workdir(repo), 2, 60, 0,
 						  NULL };
@@ -404,20 +410,24 @@ int cmd_run(int argc, char **argv, struct cli_ctx *ctx)
 			cli_error("warning: no MLflow endpoint for the command: %s",
 				  cairn_error_last()->message);
 			srv = NULL;
+		} else {
+			buf_printf(&mlflow_uri, "MLFLOW_TRACKING_URI=http://127.0.0.1:%u",
+				   http_server_port(srv));
 		}
+		buf_printf(&local_uri, "CAIRN_TRACKING_URI=%s", cairn_repo_workdir(repo));
 	}
 	fprintf(stderr, "cairn: run %s started\n", run.ptr);
 	logfd = fs_mkstemp(&logpath, "/tmp", "cairn-output-");
 	buf_printf(&env, "CAIRN_RUN_ID=%s", run.ptr);
 	env_add[0] = env.ptr;
 	n_env = 1;
-	if (srv) {
-		buf_printf(&mlflow_uri, "MLFLOW_TRACKING_URI=http://127.0.0.1:%u",
-			   http_server_port(srv));
+	if (mlflow_uri.len) {
 		buf_printf(&mlflow_run, "MLFLOW_RUN_ID=%s", run.ptr);
 		env_add[n_env++] = mlflow_uri.ptr;
 		env_add[n_env++] = mlflow_run.ptr;
 	}
+	if (local_uri.len)
+		env_add[n_env++] = local_uri.ptr;
 	env_add[n_env] = NULL;
 	co.argv = (const char *const *)command;
 	co.env_add = env_add;
@@ -482,6 +492,7 @@ out:
 	buf_release(&env);
 	buf_release(&mlflow_uri);
 	buf_release(&mlflow_run);
+	buf_release(&local_uri);
 	buf_release(&cmdline);
 	buf_release(&num);
 	free(params);

@@ -622,7 +622,7 @@ int cmd_runs(int argc, char **argv, struct cli_ctx *ctx)
 	    strcmp(sub, "list") && strcmp(sub, "search") && strcmp(sub, "checkpoint") &&
 	    strcmp(sub, "checkpoints") && strcmp(sub, "reproduce"))
 		cli_usage(self(), "unknown subcommand 'runs %s'", sub);
-	repo = cli_open_repo(ctx);
+	repo = cli_open_tracking(ctx);
 	if (!strcmp(sub, "show"))
 		ret = runs_show(argc, argv, repo);
 	else if (!strcmp(sub, "compare"))
@@ -733,7 +733,7 @@ int cmd_metrics(int argc, char **argv, struct cli_ctx *ctx)
 	json = argc == 5 && !strcmp(argv[4], "--json");
 	if (argc < 2 || strcmp(argv[1], "history") || (argc != 4 && !json))
 		cli_usage(me, NULL);
-	repo = cli_open_repo(ctx);
+	repo = cli_open_tracking(ctx);
 	cli_resolve_run(&id, repo, argv[2]);
 	if (json)
 		h.list = json_array();

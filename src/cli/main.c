@@ -73,9 +73,10 @@ const struct cmd commands[] = {
 	  "\n"
 	  "Creates a run, runs COMMAND with CAIRN_RUN_ID set (so 'cairn log'\n"
 	  "inside it logs into the run) and MLFLOW_TRACKING_URI / MLFLOW_RUN_ID\n"
-	  "naming the run on a private server on a loopback port (so a script\n"
-	  "using the MLflow client logs into it unchanged), streams its output\n"
-	  "and keeps a copy as\n"
+	  "naming the run (so a script using the MLflow client logs into it\n"
+	  "unchanged): on the tracking server if there is one (see 'cairn help'),\n"
+	  "else on a private server on a loopback port; streams its output and\n"
+	  "keeps a copy as\n"
 	  "the artifact cairn/output.log, and ends the run FINISHED, FAILED (non-\n"
 	  "zero exit) or KILLED (a signal; Ctrl-C is passed to COMMAND). It\n"
 	  "records by itself: the git commit, branch, remote and dirty state (the\n"
@@ -216,7 +217,12 @@ static void print_overview(FILE *out)
 	      "commands:\n", out);
 	for (c = commands; c->name; c++)
 		fprintf(out, "   %-9s %s\n", c->name, c->summary);
-	fputs("\nSee 'cairn help COMMAND' for one command.\n", out);
+	fputs("\nenvironment:\n"
+	      "   CAIRN_TRACKING_URI  where experiments and runs are tracked (else\n"
+	      "                       MLFLOW_TRACKING_URI): http(s)://HOST:PORT, a\n"
+	      "                       cairn server; file:PATH or PATH, that project;\n"
+	      "                       unset, the project here. Data sets stay local.\n"
+	      "\nSee 'cairn help COMMAND' for one command.\n", out);
 }
 
 int cmd_help(int argc, char **argv, struct cli_ctx *ctx)

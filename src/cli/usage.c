@@ -68,6 +68,18 @@ cairn_repo *cli_open_repo(struct cli_ctx *ctx)
 	return repo;
 }
 
+cairn_repo *cli_open_tracking(struct cli_ctx *ctx)
+{
+	const char *uri = getenv("CAIRN_TRACKING_URI");
+	cairn_repo *repo = NULL;
+
+	if (!uri || !*uri)
+		uri = getenv("MLFLOW_TRACKING_URI");
+	if (cairn_repo_open_tracking(&repo, ctx->dir, uri) < 0)
+		cli_die("%s", cairn_error_last()->message);
+	return repo;
+}
+
 void cli_resolve_run(cairn_buf *out, cairn_repo *repo, const char *spec)
 {
 	if (cairn_run_resolve(out, repo, spec) < 0) {

@@ -220,6 +220,56 @@ int cairn_repo_open(cairn_repo **out, const char *path)
 	return err;
 }
 
+/* "file:PATH", "file://PATH": the local path; NULL if not a file: URI. */
+static const char *file_uri_path(const char *uri)
+{
+	if (!strncmp(uri, "file://", 7))
+		return uri + 7;
+	if (!strncmp(uri, "file:", 5))
+		return uri + 5;
+	return NULL;
+}
+
+int cairn_repo_open_tracking(cairn_repo **out, const char *path,
+			     const char *tracking_uri)
+{
+	const char *uri = tracking_uri, *colon, *local;
+	cairn_repo *repo = NULL;
+	int err;
+
+	if (!uri || !*uri)
+		return cairn_repo_open(out, path ? path : ".");
+	if ((local = file_uri_path(uri)))
+		return cairn_repo_open(out, *local ? local : "/");
+	colon = strchr(uri, ':');
+	if (strncmp(uri, "http://", 7) && strncmp(uri, "https://", 8)) {
+		/* A scheme we do not know is an error, not a relative path. */
+		if (colon && colon > uri &&
+		    strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"0123456789+.-") == (size_t)(colon - uri))
+			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_CONFIG,
+						"unsupported tracking URI '%s': use "
+						"http(s)://HOST:PORT for a cairn server, or "
+						"the path of a project", uri);
+		return cairn_repo_open(out, uri);
+	}
+	/* The data side is the project around path, if there is one. */
+	if (path && (err = cairn_repo_open(&repo, path)) < 0 && err != CAIRN_ENOTFOUND)
+		return err;
+	if (!repo) {
+		repo = xcalloc(1, sizeof(*repo));
+		repo->lock_fd = -1;
+	}
+	repo->track = NULL;
+	if ((err = track_rest_open(repo, uri)) < 0) {
+		cairn_repo_free(repo);
+		return err;
+	}
+	repo->tracking_uri = xstrdup(uri);
+	*out = repo;
+	return 0;
+}
+
 const char *cairn_repo_tracking_uri(const cairn_repo *repo)
 {
 	return repo->tracking_uri;

@@ -105,4 +105,8 @@ struct track_backend {
 /* The local store (tracking.c and its neighbours). */
 extern const struct track_backend track_local;
 
+/* A cairn server (track_rest.c): repo->track_state for the URI. */
+extern const struct track_backend track_rest;
+int track_rest_open(cairn_repo *repo, const char *uri);
+
 #endif

@@ -1,13 +1,16 @@
 /*
  * api_cairn.c: cairn's own REST routes, under /api/2.0/cairn/: what MLflow
- * has no words for. Data set versions, and what `cairn run` captured of a
- * run's code and environment, read back from the run's tags. Read-only;
- * the shapes follow MLflow's conventions (snake_case, int64 as numbers,
- * empty lists omitted). docs/api.md lists them.
+ * has no words for. Data set versions; what `cairn run` captured of a
+ * run's code and environment, read back from the run's tags; run ids from
+ * prefixes and names, and checkpoints (what the cairn CLI needs against a
+ * server). The shapes follow MLflow's conventions (snake_case, int64 as
+ * numbers, empty lists omitted). docs/api.md lists them.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/api.h"
+#include "util/alloc.h"
 #include "util/banned.h"
 
 static json_t *version_json(const cairn_data_version *v)
@@ -175,10 +178,13 @@ fail:
 
 static int add_checkpoint(const cairn_checkpoint *c, void *payload)
 {
-	json_t *o = json_pack("{s:I, s:s, s:I, s:I}", "step", (json_int_t)c->step,
-			      "path", c->path, "size", (json_int_t)c->size,
-			      "created_ms", (json_int_t)c->created_ms);
-	json_t *meta = c->meta ? json_loads(c->meta, 0, NULL) : NULL;
+	char id[CAIRN_OID_STRLEN + 1];
+	json_t *o, *meta = c->meta ? json_loads(c->meta, 0, NULL) : NULL;
+
+	cairn_oid_fmt(id, &c->oid);
+	o = json_pack("{s:I, s:s, s:s, s:I, s:I}", "step", (json_int_t)c->step,
+		      "path", c->path, "id", id, "size", (json_int_t)c->size,
+		      "created_ms", (json_int_t)c->created_ms);
 
 	if (meta)
 		json_object_set_new(o, "meta", meta);
@@ -205,11 +211,97 @@ static int runs_checkpoints(cairn_repo *repo, json_t *params,
 	return 0;
 }
 
+/*
+ * POST runs/log-checkpoint {run_id, step, path, meta}: record the artifact
+ * file already uploaded at path as checkpoint step.
+ */
+static int runs_log_checkpoint(cairn_repo *repo, json_t *params,
+			       struct api_result *res)
+{
+	const char *run_id, *path;
+	json_t *meta = json_object_get(params, "meta");
+	char *meta_text = NULL;
+	int64_t step;
+	int err;
+
+	if (api_get_run_id(&run_id, params, res) < 0 ||
+	    api_get_int64(&step, params, "step", 1, res) < 0 ||
+	    api_get_string(&path, params, "path", 1, res) < 0)
+		return -1;
+	/* An object, or its text (kept as the client wrote it). */
+	if (meta && !json_is_null(meta) && !json_is_object(meta) && !json_is_string(meta))
+		return api_fail(res, 400, "INVALID_PARAMETER_VALUE",
+				"checkpoint metadata must be a JSON object");
+	if (json_is_object(meta))
+		meta_text = json_dumps(meta, 0);
+	else if (json_is_string(meta))
+		meta_text = xstrdup(json_string_value(meta));
+	err = cairn_log_checkpoint_artifact(repo, run_id, step, path, meta_text);
+	free(meta_text);
+	if (err < 0)
+		return api_fail_cairn(res, err);
+	res->body = json_object();
+	return 0;
+}
+
+static int add_artifact(const cairn_artifact *a, void *payload)
+{
+	char id[CAIRN_OID_STRLEN + 1];
+
+	cairn_oid_fmt(id, &a->oid);
+	json_array_append_new(payload, json_pack("{s:s, s:b, s:I, s:s}", "path", a->path,
+						 "is_dir", a->is_dir, "size",
+						 (json_int_t)a->size, "id", id));
+	return 0;
+}
+
+/*
+ * GET runs/artifacts?run_id=ID&path=P: the entries directly under P (or
+ * P itself, a file), with sizes (directories too) and ids, as
+ * cairn_artifact_list() gives them; MLflow's artifacts/list has neither.
+ */
+static int runs_artifacts(cairn_repo *repo, json_t *params, struct api_result *res)
+{
+	const char *run_id, *path = "";
+	json_t *list;
+	int err;
+
+	if (api_get_run_id(&run_id, params, res) < 0 ||
+	    api_get_string(&path, params, "path", 0, res) < 0)
+		return -1;
+	list = json_array();
+	if ((err = cairn_artifact_list(repo, run_id, path, add_artifact, list)) < 0) {
+		json_decref(list);
+		return api_fail_cairn(res, err);
+	}
+	res->body = wrap("files", list);
+	return 0;
+}
+
+/* GET runs/resolve?spec=SPEC: a run id, id prefix or unique run name. */
+static int runs_resolve(cairn_repo *repo, json_t *params, struct api_result *res)
+{
+	cairn_buf id = CAIRN_BUF_INIT;
+	const char *spec;
+	int err;
+
+	if (api_get_string(&spec, params, "spec", 1, res) < 0)
+		return -1;
+	if ((err = cairn_run_resolve(&id, repo, spec)) < 0)
+		return api_fail_cairn(res, err);
+	res->body = json_pack("{s:s}", "run_id", id.ptr);
+	cairn_buf_dispose(&id);
+	return 0;
+}
+
 const struct api_route api_cairn_routes[] = {
 	{ "GET", "/cairn/datasets/list", datasets_list },
 	{ "GET", "/cairn/datasets/versions", datasets_versions },
 	{ "GET", "/cairn/datasets/get", datasets_get },
 	{ "GET", "/cairn/runs/environment", runs_environment },
+	{ "GET", "/cairn/runs/artifacts", runs_artifacts },
 	{ "GET", "/cairn/runs/checkpoints", runs_checkpoints },
+	{ "POST", "/cairn/runs/log-checkpoint", runs_log_checkpoint },
+	{ "GET", "/cairn/runs/resolve", runs_resolve },
 	{ NULL, NULL, NULL },
 };
