@@ -789,6 +789,245 @@ int cairn_checkpoint_foreach(cairn_repo *repo, const char *run_id,
 			     int (*cb)(const cairn_checkpoint *c, void *payload),
 			     void *payload);
 
+/* --------------------------------------------------------- model registry */
+
+/*
+ * Registered models hold numbered versions (1, 2, 3, ... per model name,
+ * never reused, even after a deletion). A version is immutable: the
+ * content id of its directory (a tree in the object store) is fixed at
+ * registration, and every load or download verifies every byte against
+ * it. Stages (None, Staging, Production, Archived) and aliases point at
+ * versions, with MLflow's rules. Model names and tags follow MLflow's
+ * registry rules; a model named anywhere may be a models:/ URI (see
+ * cairn_model_resolve()).
+ */
+typedef struct {
+	const char *name;
+	const char *description; /* "" when none */
+	const char *user_id;
+	int64_t creation_time, last_updated_time; /* ms since the epoch */
+} cairn_model;
+
+typedef enum {
+	CAIRN_STAGE_NONE = 0,
+	CAIRN_STAGE_STAGING,
+	CAIRN_STAGE_PRODUCTION,
+	CAIRN_STAGE_ARCHIVED
+} cairn_stage;
+
+/** "None", "Staging", "Production", "Archived". */
+const char *cairn_stage_name(cairn_stage stage);
+/** Case-insensitive; CAIRN_EINVALID with MLflow's message otherwise. */
+int cairn_stage_parse(cairn_stage *out, const char *name);
+
+typedef struct {
+	const char *name;        /* the registered model */
+	uint64_t version;
+	cairn_oid tree;          /* content id of the model directory */
+	uint64_t size, files;    /* bytes and files in it */
+	const char *source;      /* runs:/RUN/PATH, mlflow-artifacts:/..., or a local path */
+	const char *run_id;      /* the source run, or NULL */
+	const char *run_link;    /* "" when none */
+	const char *description; /* "" when none */
+	const char *semver;      /* "1.2.0", or NULL */
+	cairn_stage stage;
+	const char *flavors;     /* JSON array of flavor names from MLmodel, or NULL */
+	const char *signature;   /* JSON object {inputs, outputs, params}, or NULL */
+	const char *user_id;
+	int64_t creation_time, last_updated_time;
+} cairn_model_version;
+
+/** Create a registered model; CAIRN_EEXISTS if the name is taken. */
+int cairn_model_create(cairn_repo *repo, const char *name,
+		       const char *description, const cairn_kv *tags,
+		       size_t ntags);
+/** CAIRN_ENOTFOUND for an unknown model. */
+int cairn_model_get(cairn_model **out, cairn_repo *repo, const char *name);
+void cairn_model_free(cairn_model *m);
+/** Rename a model (its versions follow). */
+int cairn_model_rename(cairn_repo *repo, const char *name,
+		       const char *new_name);
+int cairn_model_describe(cairn_repo *repo, const char *name,
+			 const char *description);
+int cairn_model_set_tag(cairn_repo *repo, const char *name, const char *key,
+			const char *value);
+/** Deleting a tag the model does not have is not an error (MLflow's rule). */
+int cairn_model_delete_tag(cairn_repo *repo, const char *name,
+			   const char *key);
+int cairn_model_tag_foreach(cairn_repo *repo, const char *name,
+			    int (*cb)(const char *key, const char *value,
+				      void *payload),
+			    void *payload);
+/**
+ * Delete a model with its versions, tags and aliases. Refused
+ * (CAIRN_ECONFLICT) while a version holds an alias or is in Production,
+ * unless force.
+ */
+int cairn_model_delete(cairn_repo *repo, const char *name, int force);
+
+typedef struct {
+	unsigned int version;
+	const char *filter;          /* MLflow's registry filter grammar, or NULL */
+	const char *const *order_by; /* "name DESC", "last_updated_timestamp", ... */
+	size_t norder_by;
+	size_t max_results;          /* 0: the default (100 models, 10000 versions) */
+	const char *page_token;      /* from a previous call, or NULL */
+} cairn_model_search_options;
+#define CAIRN_MODEL_SEARCH_OPTIONS_VERSION 1
+#define CAIRN_MODEL_SEARCH_OPTIONS_INIT { CAIRN_MODEL_SEARCH_OPTIONS_VERSION, NULL, NULL, 0, 0, NULL }
+
+/**
+ * MLflow's registered-models/search: filter on name (=, !=, LIKE, ILIKE)
+ * and tags.KEY; order by name or last_updated_timestamp; at most 1000 a
+ * page. next_page_token (may be NULL) stays empty on the last page.
+ */
+int cairn_models_search(cairn_buf *next_page_token, cairn_repo *repo,
+			const cairn_model_search_options *opts,
+			int (*cb)(const cairn_model *m, void *payload),
+			void *payload);
+
+typedef struct {
+	unsigned int version;
+	/* Where the model directory comes from: exactly one of these. */
+	const char *run;         /* a run (id, prefix or name), with path */
+	const char *path;        /* the run's artifact directory ("" the top) */
+	const char *from_dir;    /* a local directory, stored into the object store */
+	const char *source;      /* runs:/RUN/PATH or mlflow-artifacts:/EXP/RUN/artifacts/PATH */
+	const char *semver;      /* "1.2.0"; or */
+	const char *bump;        /* "major", "minor" or "patch" of the last semver */
+	const char *description;
+	const char *run_link;
+	const cairn_kv *tags;
+	size_t ntags;
+} cairn_model_register_options;
+#define CAIRN_MODEL_REGISTER_OPTIONS_VERSION 1
+#define CAIRN_MODEL_REGISTER_OPTIONS_INIT { CAIRN_MODEL_REGISTER_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0 }
+
+/**
+ * Register a new version of a model (which must exist): pin the content
+ * id of the directory, read flavors and signature from its MLmodel file
+ * if it has one, and number it. Status is READY at once.
+ */
+int cairn_model_register(cairn_model_version **out, cairn_repo *repo,
+			 const char *name,
+			 const cairn_model_register_options *opts);
+/** CAIRN_ENOTFOUND for an unknown model or version (deleted ones too). */
+int cairn_model_version_get(cairn_model_version **out, cairn_repo *repo,
+			    const char *name, uint64_t version);
+void cairn_model_version_free(cairn_model_version *v);
+int cairn_model_version_describe(cairn_repo *repo, const char *name,
+				 uint64_t version, const char *description);
+int cairn_model_version_set_tag(cairn_repo *repo, const char *name,
+				uint64_t version, const char *key,
+				const char *value);
+int cairn_model_version_delete_tag(cairn_repo *repo, const char *name,
+				   uint64_t version, const char *key);
+int cairn_model_version_tag_foreach(cairn_repo *repo, const char *name,
+				    uint64_t version,
+				    int (*cb)(const char *key, const char *value,
+					      void *payload),
+				    void *payload);
+/**
+ * Delete a version (its number is never given out again). Refused
+ * (CAIRN_ECONFLICT) while it holds an alias or is in Production, unless
+ * force; forcing drops its aliases.
+ */
+int cairn_model_version_delete(cairn_repo *repo, const char *name,
+			       uint64_t version, int force);
+/**
+ * Move a version to a stage. With archive_existing, the other versions in
+ * the target stage (Staging or Production only) move to Archived in the
+ * same transaction.
+ */
+int cairn_model_version_transition(cairn_repo *repo, const char *name,
+				   uint64_t version, cairn_stage stage,
+				   int archive_existing);
+/**
+ * MLflow's get-latest-versions: the highest version in each stage given,
+ * or in each stage that has one when nstages is 0, by stage.
+ */
+int cairn_model_latest_versions(cairn_repo *repo, const char *name,
+				const cairn_stage *stages, size_t nstages,
+				int (*cb)(const cairn_model_version *v,
+					  void *payload),
+				void *payload);
+
+/**
+ * MLflow's model-versions/search: filter on name, version_number, run_id
+ * (also IN (...)), source_path and tags.KEY; order by name,
+ * version_number, creation_timestamp, last_updated_timestamp.
+ */
+int cairn_model_versions_search(cairn_buf *next_page_token, cairn_repo *repo,
+				const cairn_model_search_options *opts,
+				int (*cb)(const cairn_model_version *v,
+					  void *payload),
+				void *payload);
+
+/**
+ * Point an alias at a version (moving it if it exists). Alias names are
+ * MLflow's: [A-Za-z0-9_-], at most 255, not "latest", not vN.
+ */
+int cairn_model_alias_set(cairn_repo *repo, const char *name,
+			  const char *alias, uint64_t version);
+/** Deleting an alias that does not exist is not an error (MLflow's rule). */
+int cairn_model_alias_delete(cairn_repo *repo, const char *name,
+			     const char *alias);
+/** A model's aliases, by name. */
+int cairn_model_alias_foreach(cairn_repo *repo, const char *name,
+			      int (*cb)(const char *alias, uint64_t version,
+					void *payload),
+			      void *payload);
+
+/**
+ * Resolve a model URI to a version: models:/NAME/VERSION,
+ * models:/NAME/STAGE (the highest version in the stage), models:/NAME@ALIAS,
+ * models:/NAME/latest (the highest version). CAIRN_EINVALID for a URI
+ * that is not one of these, CAIRN_ENOTFOUND when nothing matches.
+ */
+int cairn_model_resolve(cairn_model_version **out, cairn_repo *repo,
+			const char *uri);
+
+/**
+ * Write a version's directory to dest (which must not exist), verifying
+ * every byte against the pinned content id; a damaged file is refused
+ * with an error naming it, and dest is removed.
+ */
+int cairn_model_download(cairn_repo *repo, const cairn_model_version *v,
+			 const char *dest);
+/** Read and verify every file of a version, writing nothing. */
+int cairn_model_verify(cairn_repo *repo, const cairn_model_version *v);
+/** The entries directly under path ("" or NULL: the top) of a version. */
+int cairn_model_list(cairn_repo *repo, const cairn_model_version *v,
+		     const char *path,
+		     int (*cb)(const cairn_artifact *a, void *payload),
+		     void *payload);
+/** Stream the file at path of a version to fd, verified. */
+int cairn_model_read(cairn_repo *repo, const cairn_model_version *v,
+		     const char *path, int fd);
+
+/**
+ * A version as one JSON object in MLflow's ModelVersion shape (version as
+ * a string, current_stage, status READY, tags, aliases, ...), the shape
+ * the REST API and --json share; with extended, cairn's own fields too:
+ * content_id, semver, flavors, signature, files, size.
+ */
+int cairn_model_version_json(cairn_buf *out, cairn_repo *repo,
+			     const cairn_model_version *v, int extended);
+/**
+ * A model as one JSON object in MLflow's RegisteredModel shape (with
+ * latest_versions per stage, tags and aliases).
+ */
+int cairn_model_json(cairn_buf *out, cairn_repo *repo, const cairn_model *m);
+
+/**
+ * The metadata JSON kept beside a model: model name, version, semver,
+ * content id, stage, aliases, source run, its metrics and params, the
+ * data set versions it used (dataset_version), training_date, flavors and
+ * signature.
+ */
+int cairn_model_metadata(cairn_buf *out, cairn_repo *repo, const char *name,
+			 uint64_t version);
+
 #ifdef __cplusplus
 }
 #endif

@@ -149,6 +149,40 @@ const struct cmd commands[] = {
 	  "\n"
 	  "get writes the file or directory at PATH to DEST (which must not\n"
 	  "exist), verifying every byte.\n" },
+	{ "models", cmd_models, "the model registry: versions, stages, aliases, downloads",
+	  "usage: cairn models create NAME [--description TEXT] [--tag KEY=VALUE]...\n"
+	  "   or: cairn models list [--filter F] [--order-by KEY [ASC|DESC]]... [--max N]\n"
+	  "                         [--page-token T] [--json]\n"
+	  "   or: cairn models show NAME|URI [--json]\n"
+	  "   or: cairn models rename NAME NEW-NAME\n"
+	  "   or: cairn models describe NAME [VERSION] TEXT\n"
+	  "   or: cairn models tag NAME [VERSION] KEY=VALUE... | --delete KEY...\n"
+	  "   or: cairn models delete NAME [VERSION] [--force]\n"
+	  "   or: cairn models register NAME (--run RUN [--path DIR] | --from DIR | --source URI)\n"
+	  "                             [--semver X.Y.Z | --bump major|minor|patch]\n"
+	  "                             [--description TEXT] [--tag KEY=VALUE]... [--json]\n"
+	  "   or: cairn models versions [NAME] [--filter F] [--order-by KEY]... [--max N] [--json]\n"
+	  "   or: cairn models stage VERSION STAGE [--archive-existing]\n"
+	  "   or: cairn models alias NAME [ALIAS VERSION | --delete ALIAS]\n"
+	  "   or: cairn models latest NAME [STAGE...] [--json]\n"
+	  "   or: cairn models download VERSION --out DIR\n"
+	  "   or: cairn models verify VERSION\n"
+	  "   or: cairn models metadata VERSION [--out FILE]\n"
+	  "\n"
+	  "A VERSION is NAME N, or a model URI: models:/NAME/N, models:/NAME/STAGE\n"
+	  "(the highest version in it), models:/NAME@ALIAS or models:/NAME/latest.\n"
+	  "register pins the content of a run's artifact directory (--path,\n"
+	  "default model) or of a local directory (stored like 'data add'): the\n"
+	  "version's content id never changes, and download and verify check every\n"
+	  "byte against it. Versions count 1, 2, 3 per model, never reused. Flavors\n"
+	  "and signature come from an MLmodel file when there is one. STAGE is None,\n"
+	  "Staging, Production or Archived; --archive-existing moves the versions\n"
+	  "already in Staging or Production to Archived. Aliases are letters,\n"
+	  "digits, _ and -, not 'latest' nor vN. A version in Production or holding\n"
+	  "an alias (or a model with one) is deleted only with --force. metadata\n"
+	  "writes JSON with the version, its data set versions, metrics and\n"
+	  "training date. Filters are MLflow's: name, tags.KEY (models); name,\n"
+	  "version_number, run_id, source_path, tags.KEY (versions).\n" },
 	{ "server", cmd_server, "serve MLflow's REST API and artifact proxy",
 	  "usage: cairn server [--host HOST] [--port PORT] [--store DIR] [--workers N]\n"
 	  "\n"
@@ -185,13 +219,14 @@ const struct cmd commands[] = {
 	  "usage: cairn fsck [--json]\n"
 	  "\n"
 	  "Read and verify every object; report each missing or damaged one by\n"
-	  "id and by the data set versions that reference it. Exits 1 if any.\n" },
+	  "id and by the data set versions, runs and model versions that\n"
+	  "reference it. Exits 1 if any.\n" },
 	{ "gc", cmd_gc, "remove unreferenced objects and repack",
 	  "usage: cairn gc [--dry-run] [--json]\n"
 	  "\n"
-	  "Remove the objects that no data set version and no run's artifacts\n"
-	  "reference, and repack the\n"
-	  "rest into one pack. --dry-run only reports what would go.\n" },
+	  "Remove the objects that no data set version, no run's artifacts and\n"
+	  "no model version reference, and repack the rest into one pack.\n"
+	  "--dry-run only reports what would go.\n" },
 	{ "help", cmd_help, "show help for cairn or a command",
 	  "usage: cairn help [COMMAND]\n" },
 	{ "version", cmd_version, "print cairn's version", "usage: cairn version\n" },

@@ -180,6 +180,58 @@ static const char *const migrations[] = {
 	"  key TEXT NOT NULL,"
 	"  value TEXT NOT NULL,"
 	"  PRIMARY KEY (input, key)) WITHOUT ROWID;",
+
+	/*
+	 * 4 -> 5: the model registry. Models and versions are deleted softly
+	 * (deleted_time), so a version number is never given out twice and
+	 * the content of every version stays a gc root; a live model name is
+	 * unique. A version's tree is the pinned content id of its directory.
+	 */
+	"CREATE TABLE registered_models ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  user_id TEXT NOT NULL DEFAULT '',"
+	"  creation_time INTEGER NOT NULL,"
+	"  last_updated_time INTEGER NOT NULL,"
+	"  deleted_time INTEGER);"
+	"CREATE UNIQUE INDEX registered_models_name ON registered_models(name)"
+	"  WHERE deleted_time IS NULL;"
+	"CREATE INDEX registered_models_any_name ON registered_models(name);"
+	"CREATE TABLE registered_model_tags ("
+	"  model INTEGER NOT NULL REFERENCES registered_models(id),"
+	"  key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (model, key)) WITHOUT ROWID;"
+	"CREATE TABLE model_versions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  model INTEGER NOT NULL REFERENCES registered_models(id),"
+	"  version INTEGER NOT NULL,"
+	"  tree TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  files INTEGER NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  run_id TEXT,"
+	"  run_link TEXT NOT NULL DEFAULT '',"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  semver TEXT,"
+	"  stage INTEGER NOT NULL DEFAULT 0,"
+	"  flavors TEXT,"
+	"  signature TEXT,"
+	"  user_id TEXT NOT NULL DEFAULT '',"
+	"  creation_time INTEGER NOT NULL,"
+	"  last_updated_time INTEGER NOT NULL,"
+	"  deleted_time INTEGER,"
+	"  UNIQUE (model, version));"
+	"CREATE INDEX model_versions_run ON model_versions(run_id);"
+	"CREATE TABLE model_version_tags ("
+	"  version INTEGER NOT NULL REFERENCES model_versions(id),"
+	"  key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (version, key)) WITHOUT ROWID;"
+	"CREATE TABLE model_aliases ("
+	"  model INTEGER NOT NULL REFERENCES registered_models(id),"
+	"  alias TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  PRIMARY KEY (model, alias)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

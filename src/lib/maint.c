@@ -3,12 +3,13 @@
  *
  * fsck reads every object in every pack and verifies it (a chunked file
  * is streamed to /dev/null, which checks every chunk and the whole), then
- * walks the graph from every data set version so that a missing or
+ * walks the graph from every data set version, run and model version so that a missing or
  * damaged object is reported with what references it. A version whose
  * root object is absent altogether was never fetched and is not a fault.
  *
- * gc marks everything reachable from the data set versions and the runs'
- * artifact trees (checkpoints are artifacts too), and repacks
+ * gc marks everything reachable from the data set versions, the runs'
+ * artifact trees (checkpoints are artifacts too) and every model version
+ * ever registered (deleted ones too: their content is history), and repacks
  * the store keeping only that (odb_repack publishes the new pack before
  * removing the old ones). It holds the store lock exclusively, so no add
  * can reuse an object in the moment between mark and sweep.
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/db_registry.h"
 #include "lib/reach.h"
 #include "lib/repo.h"
 #include "util/alloc.h"
@@ -144,6 +146,23 @@ static int check_artifacts(const char *run_id, const cairn_oid *root,
 	return ret;
 }
 
+static int check_model(const char *name, uint64_t version,
+		       const cairn_oid *tree, void *payload)
+{
+	struct fsck *f = payload;
+	struct buf ref = BUF_INIT;
+	struct oidset seen = OIDSET_INIT;
+	int ret;
+
+	buf_printf(&ref, "model %s version %llu", name, (unsigned long long)version);
+	f->referrer = ref.ptr;
+	ret = reach_walk(f->repo->odb, tree, &seen, visit, f);
+	f->referrer = NULL;
+	oidset_clear(&seen);
+	buf_release(&ref);
+	return ret;
+}
+
 int cairn_fsck(cairn_fsck_stats *stats, cairn_repo *repo,
 	       int (*cb)(const cairn_fsck_problem *p, void *payload),
 	       void *payload)
@@ -162,7 +181,8 @@ int cairn_fsck(cairn_fsck_stats *stats, cairn_repo *repo,
 		return cairn_error_set_os("cannot open /dev/null");
 	if ((err = odb_foreach(repo->odb, verify_object, &f)) < 0 ||
 	    (err = db_version_foreach(repo->db, NULL, 0, check_version, &f)) < 0 ||
-	    (err = db_artifact_roots(repo->db, check_artifacts, &f)) < 0)
+	    (err = db_artifact_roots(repo->db, check_artifacts, &f)) < 0 ||
+	    (err = db_model_version_roots(repo->db, check_model, &f)) < 0)
 		goto done;
 	/* Damaged objects nothing references are still damaged. */
 	for (i = 0; i < f.nbad && !err; i++)
@@ -222,6 +242,16 @@ static int mark_artifacts(const char *run_id, const cairn_oid *root,
 	return reach_walk(m->repo->odb, root, &m->live, mark_visit, m);
 }
 
+static int mark_model(const char *name, uint64_t version,
+		      const cairn_oid *tree, void *payload)
+{
+	struct mark *m = payload;
+
+	(void)name;
+	(void)version;
+	return reach_walk(m->repo->odb, tree, &m->live, mark_visit, m);
+}
+
 static int keep_live(const cairn_oid *oid, void *payload)
 {
 	return oidset_contains(&((struct mark *)payload)->live, oid);
@@ -257,7 +287,8 @@ int cairn_gc(cairn_gc_stats *stats, cairn_repo *repo, int dry_run)
 		return err;
 	if ((err = odb_refresh(repo->odb)) < 0 ||
 	    (err = db_version_foreach(repo->db, NULL, 0, mark_version, &m)) < 0 ||
-	    (err = db_artifact_roots(repo->db, mark_artifacts, &m)) < 0)
+	    (err = db_artifact_roots(repo->db, mark_artifacts, &m)) < 0 ||
+	    (err = db_model_version_roots(repo->db, mark_model, &m)) < 0)
 		goto done;
 	odb_stats(repo->odb, &packs, &stats->bytes_before);
 	if ((err = odb_foreach(repo->odb, count_object, &c)) < 0)

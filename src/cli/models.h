@@ -1,0 +1,32 @@
+/*
+ * models.h: what the two files of `cairn models` share (cmd_models.c:
+ * models and dispatch; cmd_models_versions.c: versions, stages, aliases,
+ * downloads, metadata). Each subcommand takes the whole argv
+ * ("models", SUB, ...) and returns the exit code.
+ */
+#ifndef CAIRN_CLI_MODELS_H
+#define CAIRN_CLI_MODELS_H
+
+#include "cli/cli.h"
+#include "util/buf.h"
+
+const struct cmd *models_self(void);
+/* Pretty-print a JSON text on stdout. */
+void models_print_json(const cairn_buf *text);
+/* Split KEY=VALUE in place; -1 if there is no '=' or no key. */
+int models_parse_kv(cairn_kv *kv, char *arg);
+/* The filter "name = 'NAME'", quoted for MLflow's grammar. */
+void models_name_filter(struct buf *out, const char *name);
+/* `models show models:/...`: one version. */
+int models_show_version(const char *uri, int json, cairn_repo *repo);
+
+int models_register(int argc, char **argv, cairn_repo *repo);
+int models_versions(int argc, char **argv, cairn_repo *repo);
+int models_stage(int argc, char **argv, cairn_repo *repo);
+int models_alias(int argc, char **argv, cairn_repo *repo);
+int models_latest(int argc, char **argv, cairn_repo *repo);
+int models_download(int argc, char **argv, cairn_repo *repo);
+int models_verify(int argc, char **argv, cairn_repo *repo);
+int models_metadata(int argc, char **argv, cairn_repo *repo);
+
+#endif
