@@ -78,6 +78,8 @@ int cairn_model_resolve(cairn_model_version **out, cairn_repo *repo,
 	int err;
 
 	*out = NULL;
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	if (!uri || strncmp(uri, "models:/", 8))
 		return improper(uri ? uri : "");
 	path = uri + 8;

@@ -22,6 +22,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "lib/audit.h"
 #include "lib/registry.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -60,9 +61,13 @@ static void change_release(struct reg_change *c)
 
 int registry__commit(cairn_repo *repo, struct reg_change *c)
 {
-	/* The audit event of c is appended here, inside the transaction. */
-	int err = db_commit(repo->db);
+	int err = audit_record(repo, c->action, c->object, c->before, c->after,
+			       c->reason);
 
+	if (err < 0)
+		db_rollback(repo->db);
+	else
+		err = db_commit(repo->db);
 	change_release(c);
 	return err;
 }
@@ -178,11 +183,13 @@ int cairn_model_create(cairn_repo *repo, const char *name,
 {
 	struct reg_change c = { "model.create", NULL, NULL, NULL, NULL };
 	cairn_model m = { name, description ? description : "",
-			  cairn_repo__user(), 0, 0 };
+			  audit_actor(repo), 0, 0 };
 	int64_t key;
 	size_t i;
 	int err;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	if ((err = registry__check_name(name)) < 0)
 		return err;
 	for (i = 0; i < ntags; i++)
@@ -206,10 +213,13 @@ int cairn_model_create(cairn_repo *repo, const char *name,
 
 int cairn_model_get(cairn_model **out, cairn_repo *repo, const char *name)
 {
-	cairn_model *m = xcalloc(1, sizeof(*m));
-	int err = db_model_get(m, NULL, repo->db, name);
+	cairn_model *m;
+	int err;
 
-	if (err < 0) {
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	m = xcalloc(1, sizeof(*m));
+	if ((err = db_model_get(m, NULL, repo->db, name)) < 0) {
 		free(m);
 		return err;
 	}
@@ -240,6 +250,8 @@ static int change_model(cairn_repo *repo, const char *name,
 	int64_t key;
 	int err;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	if ((err = registry__begin(repo)) < 0)
 		return err;
 	if ((err = db_model_get(&m, &key, repo->db, name)) < 0)
@@ -348,9 +360,11 @@ int cairn_model_tag_foreach(cairn_repo *repo, const char *name,
 {
 	cairn_model m;
 	int64_t key;
-	int err = db_model_get(&m, &key, repo->db, name);
+	int err;
 
-	if (err < 0)
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	if ((err = db_model_get(&m, &key, repo->db, name)) < 0)
 		return err;
 	db_model_clear(&m);
 	return db_model_tag_foreach(repo->db, key, cb, payload);
@@ -450,6 +464,8 @@ int registry__search(cairn_buf *next_page_token, cairn_repo *repo,
 	struct page p = { cb, payload, 0, 0 };
 	int err;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	if (!opts)
 		opts = &none;
 	p.limit = opts->max_results ? opts->max_results

@@ -7,8 +7,8 @@
  * Every state change goes through one transaction: registry__begin(),
  * the db_* writes, then registry__commit() with a description of the
  * change (action, object, state before and after as JSON, reason), which
- * is where the change is recorded in the audit log, in the same
- * transaction; any failure rolls the whole change back.
+ * appends it to the audit log (audit.h) in the same transaction; any
+ * failure rolls the whole change back.
  */
 #ifndef CAIRN_LIB_REGISTRY_H
 #define CAIRN_LIB_REGISTRY_H

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/audit.h"
 #include "lib/registry.h"
 #include "lib/semver.h"
 #include "lib/tree.h"
@@ -272,6 +273,8 @@ int cairn_model_register(cairn_model_version **out, cairn_repo *repo,
 	size_t i;
 	int err;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	if (out)
 		*out = NULL;
 	if (!o)
@@ -323,7 +326,7 @@ int cairn_model_register(cairn_model_version **out, cairn_repo *repo,
 	v.stage = CAIRN_STAGE_NONE;
 	v.flavors = ml.flavors;
 	v.signature = ml.signature;
-	v.user_id = cairn_repo__user();
+	v.user_id = audit_actor(repo);
 	v.creation_time = v.last_updated_time = registry__now();
 	if ((err = db_model_version_next(&v.version, repo->db, name)) < 0 ||
 	    (err = db_model_version_insert(repo->db, key, &v)) < 0 ||
@@ -358,9 +361,12 @@ done:
 int cairn_model_version_get(cairn_model_version **out, cairn_repo *repo,
 			    const char *name, uint64_t version)
 {
-	cairn_model_version *v = xcalloc(1, sizeof(*v));
+	cairn_model_version *v;
 	int err;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	v = xcalloc(1, sizeof(*v));
 	if (!version)
 		err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
 				       "Model Version (name=%s, version=0) not found",
@@ -420,6 +426,8 @@ int cairn_model_latest_versions(cairn_repo *repo, const char *name,
 	size_t i;
 	int err;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	if ((err = db_model_get(&m, NULL, repo->db, name)) < 0)
 		return err;
 	db_model_clear(&m);
@@ -464,6 +472,8 @@ static int change_version(cairn_repo *repo, const char *name, uint64_t version,
 	cairn_model m;
 	int err;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	memset(&t, 0, sizeof(t));
 	if ((err = registry__begin(repo)) < 0)
 		return err;
@@ -583,6 +593,8 @@ int cairn_model_version_tag_foreach(cairn_repo *repo, const char *name,
 	int64_t key;
 	int err;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	if (!version)
 		return cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
 					"Model Version (name=%s, version=0) not found",
@@ -722,6 +734,8 @@ int cairn_model_alias_delete(cairn_repo *repo, const char *name,
 	int64_t model;
 	int err, has;
 
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
 	if ((err = registry__check_alias(alias)) < 0 ||
 	    (err = registry__begin(repo)) < 0)
 		return err;
@@ -751,9 +765,11 @@ int cairn_model_alias_foreach(cairn_repo *repo, const char *name,
 {
 	cairn_model m;
 	int64_t model;
-	int err = db_model_get(&m, &model, repo->db, name);
+	int err;
 
-	if (err < 0)
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	if ((err = db_model_get(&m, &model, repo->db, name)) < 0)
 		return err;
 	db_model_clear(&m);
 	return db_model_alias_foreach(repo->db, model, 0, cb, payload);

@@ -275,6 +275,42 @@ static void test_register_and_resolve(void **state)
 	assert_int_equal(resolve(r, "models:/m/1"), 0);
 }
 
+struct events {
+	struct buf actions;
+};
+
+static int note_event(const cairn_audit_event *e, void *payload)
+{
+	struct events *ev = payload;
+
+	buf_printf(&ev->actions, "%s %s|", e->action, e->object);
+	return 0;
+}
+
+/* Every change is an audit event; a refused one leaves none. */
+static void test_audit_events(void **state)
+{
+	struct fixture *f = *state;
+	cairn_audit_query q = CAIRN_AUDIT_QUERY_INIT;
+	struct events ev = { BUF_INIT };
+
+	put("m/a", "a");
+	assert_int_equal(cairn_model_create(f->repo, "m", NULL, NULL, 0), 0);
+	reg(f->repo, "m", "m");
+	assert_int_equal(cairn_model_version_transition(f->repo, "m", 1,
+							CAIRN_STAGE_PRODUCTION, 0), 0);
+	assert_int_equal(cairn_model_alias_set(f->repo, "m", "champion", 1), 0);
+	assert_int_equal(cairn_model_version_delete(f->repo, "m", 1, 0), CAIRN_ECONFLICT);
+	assert_int_equal(cairn_model_version_delete(f->repo, "m", 1, 1), 0);
+	q.object = "model:m";
+	assert_int_equal(cairn_audit_log(f->repo, &q, note_event, &ev), 0);
+	assert_string_equal(ev.actions.ptr,
+			    "model.create model:m|model.version.register model:m/1|"
+			    "model.version.stage model:m/1|model.alias.set model:m/1|"
+			    "model.version.delete model:m/1|");
+	buf_release(&ev.actions);
+}
+
 static void test_refusals_change_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -399,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_mlmodel),
 		cmocka_unit_test(test_filter),
 		T(test_register_and_resolve),
+		T(test_audit_events),
 		T(test_refusals_change_nothing),
 		T(test_search_pages),
 		T(test_json_shapes),
