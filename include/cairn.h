@@ -409,9 +409,10 @@ typedef struct {
 	const char *object;   /* exact, or e.g. "dataset:iris" for all its versions */
 	const char *action;   /* exact, or a prefix ending in '.' ("run.") */
 	int64_t since, until; /* ms since the epoch, inclusive; 0: unbounded */
+	int64_t after_seq;    /* only events after this seq (paging); 0: all */
 } cairn_audit_query;
 #define CAIRN_AUDIT_QUERY_VERSION 1
-#define CAIRN_AUDIT_QUERY_INIT { CAIRN_AUDIT_QUERY_VERSION, NULL, NULL, 0, 0 }
+#define CAIRN_AUDIT_QUERY_INIT { CAIRN_AUDIT_QUERY_VERSION, NULL, NULL, 0, 0, 0 }
 
 /** The events matching q (NULL: all), oldest first. */
 int cairn_audit_log(cairn_repo *repo, const cairn_audit_query *q,
@@ -449,6 +450,13 @@ int cairn_audit_verify(cairn_audit_verify_result *out, cairn_repo *repo);
 
 /** "ok", "modified", "removed", "inserted", "reordered", "truncated". */
 const char *cairn_audit_problem_name(cairn_audit_problem p);
+
+/**
+ * The result as one JSON object (ok, events, last_seq, head_hash,
+ * head_checked, problem, and seq and message when not ok): the shape of
+ * `cairn audit verify --json` and of the REST API.
+ */
+int cairn_audit_verify_json(cairn_buf *out, const cairn_audit_verify_result *r);
 
 /* ---------------------------------------------------- experiment tracking */
 

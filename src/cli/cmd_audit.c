@@ -8,7 +8,6 @@
  * exits 1 naming the first event that is not as it was recorded.
  */
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -128,21 +127,12 @@ static int audit_verify(int argc, char **argv, cairn_repo *repo)
 	if (cairn_audit_verify(&res, repo) < 0)
 		return cli_lib_error();
 	if (json) {
-		json_t *o = json_pack("{s:b, s:I, s:I, s:s, s:b, s:s}",
-				      "ok", res.problem == CAIRN_AUDIT_OK,
-				      "events", (json_int_t)res.events,
-				      "last_seq", (json_int_t)res.last_seq,
-				      "head_hash", res.last_hash,
-				      "head_checked", res.head_checked,
-				      "problem", cairn_audit_problem_name(res.problem));
+		cairn_buf b = CAIRN_BUF_INIT;
 
-		if (res.problem != CAIRN_AUDIT_OK) {
-			json_object_set_new(o, "seq", json_integer(res.seq));
-			json_object_set_new(o, "message", json_string(res.message));
-		}
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(o);
+		if (cairn_audit_verify_json(&b, &res) < 0)
+			return cli_lib_error();
+		puts(b.ptr);
+		cairn_buf_dispose(&b);
 	} else if (res.problem == CAIRN_AUDIT_OK) {
 		if (!res.head_checked && res.events)
 			fputs("warning: no head record (.cairn/audit-head): a removed "

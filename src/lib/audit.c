@@ -358,13 +358,15 @@ int cairn_audit_log(cairn_repo *repo, const cairn_audit_query *q,
 		return err;
 	memset(&f, 0, sizeof(f));
 	if (q) {
-		if (q->since < 0 || q->until < 0 || (q->until && q->since > q->until))
+		if (q->since < 0 || q->until < 0 || q->after_seq < 0 ||
+		    (q->until && q->since > q->until))
 			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-						"the time range of an audit query is empty");
+						"an audit query has no negative times or seq, and since is not after until");
 		f.object = q->object && *q->object ? q->object : NULL;
 		f.action = q->action && *q->action ? q->action : NULL;
 		f.since = q->since;
 		f.until = q->until;
+		f.from_seq = q->after_seq + 1;
 	}
 	return db_audit_foreach(repo->db, &f, log_row, &w);
 }

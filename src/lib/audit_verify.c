@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "lib/audit.h"
 #include "lib/db.h"
 #include "lib/repo.h"
@@ -348,4 +350,31 @@ const char *cairn_audit_problem_name(cairn_audit_problem p)
 	};
 
 	return (unsigned)p < sizeof(names) / sizeof(*names) ? names[p] : "unknown";
+}
+
+int cairn_audit_verify_json(cairn_buf *out, const cairn_audit_verify_result *r)
+{
+	json_t *o = json_pack("{s:b, s:I, s:I, s:s, s:b, s:s}",
+			      "ok", r->problem == CAIRN_AUDIT_OK,
+			      "events", (json_int_t)r->events,
+			      "last_seq", (json_int_t)r->last_seq,
+			      "head_hash", r->last_hash,
+			      "head_checked", r->head_checked,
+			      "problem", cairn_audit_problem_name(r->problem));
+	char *text;
+
+	if (o && r->problem != CAIRN_AUDIT_OK) {
+		json_object_set_new(o, "seq", json_integer(r->seq));
+		json_object_set_new(o, "message", json_string(r->message));
+	}
+	text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(o);
+	if (!text)
+		return cairn_error_set(CAIRN_ERRCLASS_INVALID,
+				       "cannot write the verify result as JSON");
+	out->ptr = xstrdup(text);
+	out->size = strlen(text);
+	out->asize = out->size + 1;
+	free(text);
+	return 0;
 }

@@ -45,6 +45,8 @@ struct api_route {
 extern const struct api_route api_tracking_routes[];
 /* cairn's own routes, under /cairn/ (api_cairn.c). */
 extern const struct api_route api_cairn_routes[];
+/* The audit log's routes, under /cairn/audit/ (api_audit.c). */
+extern const struct api_route api_audit_routes[];
 
 /* Set an error: returns -1. */
 int api_fail(struct api_result *res, int status, const char *error_code,
