@@ -53,7 +53,8 @@ cairn_repo *cli_open_repo(struct cli_ctx *ctx);
 /*
  * Open for experiment tracking: where $CAIRN_TRACKING_URI, else
  * $MLFLOW_TRACKING_URI says (a cairn server, or a project's path), else
- * the project around ctx->dir; die if that cannot be opened.
+ * the project around ctx->dir; die if that cannot be opened. Its audit
+ * actor is ctx->user when given (a server records its own).
  */
 cairn_repo *cli_open_tracking(struct cli_ctx *ctx);
 

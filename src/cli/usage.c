@@ -75,7 +75,8 @@ cairn_repo *cli_open_tracking(struct cli_ctx *ctx)
 
 	if (!uri || !*uri)
 		uri = getenv("MLFLOW_TRACKING_URI");
-	if (cairn_repo_open_tracking(&repo, ctx->dir, uri) < 0)
+	if (cairn_repo_open_tracking(&repo, ctx->dir, uri) < 0 ||
+	    (ctx->user && cairn_repo_set_actor(repo, ctx->user) < 0))
 		cli_die("%s", cairn_error_last()->message);
 	return repo;
 }
