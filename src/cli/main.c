@@ -186,7 +186,8 @@ const struct cmd commands[] = {
 	{ "server", cmd_server, "serve MLflow's REST API and artifact proxy",
 	  "usage: cairn server [--host HOST] [--port PORT] [--store DIR] [--workers N]\n"
 	  "\n"
-	  "Serve the project's experiments, runs and artifacts over MLflow's REST\n"
+	  "Serve the project's experiments, runs, artifacts and model registry\n"
+	  "over MLflow's REST\n"
 	  "API (2.0, under /api/2.0 and /ajax-api/2.0) and artifact proxy, so\n"
 	  "MLflow clients work unchanged with MLFLOW_TRACKING_URI=http://HOST:PORT.\n"
 	  "--host defaults to 127.0.0.1, --port to 5000 (0: any free port),\n"

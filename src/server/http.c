@@ -841,8 +841,12 @@ static void begin_route(struct request *rq, struct MHD_Connection *c)
 		if (!(r = route_table(rq->srv->routes, rq->api_path, method, &allow)) &&
 		    !(r = route_table(api_proxy_routes, rq->api_path, method, &allow)) &&
 		    (rq->srv->routes != api_tracking_routes ||
-		     (!(r = route_table(api_cairn_routes, rq->api_path, method, &allow)) &&
-		      !(r = route_table(api_audit_routes, rq->api_path, method, &allow)))))
+		     (!(r = route_table(api_registry_routes, rq->api_path, method,
+					&allow)) &&
+		      !(r = route_table(api_cairn_routes, rq->api_path, method,
+					&allow)) &&
+		      !(r = route_table(api_audit_routes, rq->api_path, method,
+					&allow)))))
 			s = route_streams(rq->api_path, method, 0, &allow);
 	}
 	if (!r && !s)

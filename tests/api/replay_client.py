@@ -20,9 +20,14 @@ mlflow/artifacts/list with run-relative paths) and come back byte for
 byte. Two more runs that must not match make the search filter
 "metrics.loss < 0.6 and params.opt = 'adam'" mean something.
 
-The model registry calls of the capture (registered-models/*,
-model-versions/*) are listed as skipped: cairn's server does not serve
-the registry yet.
+The model registry calls of the capture are replayed in its order:
+registered-models/create (and the RESOURCE_ALREADY_EXISTS the client
+catches on a second register), model-versions/create with the run's
+mlflow-artifacts source, the client's polling of model-versions/get until
+READY, get-latest-versions, alias, transition-stage, alias lookups and
+get-download-uri, whose URI the model files are then downloaded through;
+plus the searches MLflow's search_registered_models and
+search_model_versions send.
 
     replay_client.py [--cairn BIN] [--tmp DIR]
 
@@ -48,6 +53,8 @@ ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 USER_AGENT = "mlflow-python-client/2.9.2"
 FILTER = "metrics.loss < 0.6 and params.opt = 'adam'"
 EXPERIMENT = "cairn-wire"
+MODEL = "cairn-wire-model"
+STAGES = ("None", "Staging", "Production", "Archived")
 RUN_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 
@@ -194,6 +201,39 @@ def check_run(r, where="run"):
     check_fields(r, where, {"info": check_run_info, "data": data,
                             "inputs": inputs, "outputs": outputs},
                  ("info", "data"))
+
+
+def check_model_version(v, where="model_version"):
+    def version(x, w):
+        need(isinstance(x, str) and x.isdigit(), "%s: %r is not a version "
+             "string", w, x)
+
+    def stage(x, w):
+        need(x in STAGES, "%s: stage %r", w, x)
+
+    def ready(x, w):
+        need(x == "READY", "%s: status %r, expected READY", w, x)
+    check_fields(v, where, {
+        "name": string, "version": version, "creation_timestamp": int64,
+        "last_updated_timestamp": int64, "user_id": string,
+        "current_stage": stage, "description": string, "source": string,
+        "run_id": string, "status": ready, "status_message": string,
+        "run_link": string, "tags": list_of(key_value),
+        "aliases": list_of(string)},
+        ("name", "version", "creation_timestamp", "current_stage", "source",
+         "status"))
+
+
+def check_registered_model(m, where="registered_model"):
+    def alias(x, w):
+        check_fields(x, w, {"alias": string, "version": string},
+                     ("alias", "version"))
+    check_fields(m, where, {
+        "name": string, "creation_timestamp": int64,
+        "last_updated_timestamp": int64, "user_id": string,
+        "description": string, "latest_versions": list_of(check_model_version),
+        "tags": list_of(key_value), "aliases": list_of(alias)},
+        ("name", "creation_timestamp", "last_updated_timestamp"))
 
 
 def check_file_info(f, where, basename_only):
@@ -637,11 +677,94 @@ class Replay:
         need("phase" in tags_of(r), "tags: %s", tags_of(r))
         need(r.get("inputs") == {}, "inputs %r, expected {}", r.get("inputs"))
 
+    # -- the model registry (register_model, MlflowClient calls)
+
+    def create_registered_model(self):
+        obj = ok200(*self.wire.api("POST", "/registered-models/create", None,
+                                   {"name": MODEL}))
+        check_fields(obj, "body", {"registered_model": check_registered_model},
+                     ("registered_model",))
+        need(obj["registered_model"]["name"] == MODEL, "name %r",
+             obj["registered_model"]["name"])
+
+    def create_registered_model_again(self):
+        # register_model() on an existing name: the client catches this.
+        status, obj = self.wire.api("POST", "/registered-models/create", None,
+                                    {"name": MODEL})
+        need(status == 400 and obj["error_code"] == "RESOURCE_ALREADY_EXISTS",
+             "status %d %s, expected 400 RESOURCE_ALREADY_EXISTS", status, obj)
+
+    def create_model_version(self):
+        self.needs("artifact_uri")
+        body = {"name": MODEL, "source": self.artifact_uri + "/model",
+                "run_id": self.run_id}
+        obj = ok200(*self.wire.api("POST", "/model-versions/create", None,
+                                   body))
+        check_fields(obj, "body", {"model_version": check_model_version},
+                     ("model_version",))
+        v = obj["model_version"]
+        need(v["version"] == "1" and v["run_id"] == self.run_id and
+             v["source"] == body["source"], "model_version %s", v)
+
+    def poll_model_version(self):
+        obj = ok200(*self.wire.api("GET", "/model-versions/get",
+                                   [("name", MODEL), ("version", "1")]))
+        check_model_version(obj["model_version"])
+
+    def latest_versions(self):
+        obj = ok200(*self.wire.api("POST",
+                                   "/registered-models/get-latest-versions",
+                                   None, {"name": MODEL}))
+        vs = obj.get("model_versions", [])
+        need([v["version"] for v in vs] == ["1"], "versions %s", vs)
+        check_model_version(vs[0], "model_versions[0]")
+
+    def set_alias(self):
+        obj = ok200(*self.wire.api("POST", "/registered-models/alias", None,
+                                   {"name": MODEL, "alias": "champion",
+                                    "version": "1"}))
+        need(obj == {}, "body %s, expected {}", obj)
+
+    def transition(self):
+        obj = ok200(*self.wire.api("POST", "/model-versions/transition-stage",
+                                   None, {"name": MODEL, "version": "1",
+                                          "stage": "Staging",
+                                          "archive_existing_versions": False}))
+        check_model_version(obj["model_version"])
+        need(obj["model_version"]["current_stage"] == "Staging", "stage %s",
+             obj["model_version"]["current_stage"])
+
+    def get_by_alias(self):
+        obj = ok200(*self.wire.api("GET", "/registered-models/alias",
+                                   [("name", MODEL), ("alias", "champion")]))
+        v = obj["model_version"]
+        check_model_version(v)
+        need(v["version"] == "1" and v.get("aliases") == ["champion"],
+             "model_version %s", v)
+
+    def download_uri(self):
+        obj = ok200(*self.wire.api("GET", "/model-versions/get-download-uri",
+                                   [("name", MODEL), ("version", "1")]))
+        need(obj == {"artifact_uri": self.artifact_uri + "/model"},
+             "body %s, expected the run's model directory", obj)
+
+    def search_registry(self):
+        obj = ok200(*self.wire.api("GET", "/registered-models/search",
+                                   [("filter", "name = '%s'" % MODEL),
+                                    ("max_results", "100")]))
+        ms = obj.get("registered_models", [])
+        need([m["name"] for m in ms] == [MODEL], "models %s", ms)
+        check_registered_model(ms[0], "registered_models[0]")
+        obj = ok200(*self.wire.api("GET", "/model-versions/search",
+                                   [("filter", "name='%s'" % MODEL),
+                                    ("max_results", "10000")]))
+        vs = obj.get("model_versions", [])
+        need([v["version"] for v in vs] == ["1"], "versions %s", vs)
+
     # -- the sequence
 
     def play(self):
-        s, sk = self.step, self.skip
-        reg = "model registry not served by cairn yet"
+        s = self.step
         s("404 GET experiments/get-by-name (set_experiment)",
           self.get_by_name_missing)
         s("POST experiments/create", self.create_experiment)
@@ -674,20 +797,27 @@ class Replay:
               % (rel, len(data)),
               lambda a=rel, b=data, c=mime: self.put_artifact(a, b, c))
         s("POST runs/log-model", self.log_model)
-        sk("POST registered-models/create", reg)
+        s("POST registered-models/create (register_model)",
+          self.create_registered_model)
+        s("400 POST registered-models/create again (caught by the client)",
+          self.create_registered_model_again)
         s("GET runs/get: mlflow.log-model.history",
           self.get_run_model_history)
-        sk("POST model-versions/create", reg)
+        s("POST model-versions/create", self.create_model_version)
+        s("GET model-versions/get (polling for READY)",
+          self.poll_model_version)
         s("POST runs/update (end_run)", self.end_run)
         s("GET mlflow-artifacts/artifacts?path=<run root> (basenames)",
           self.list_proxy)
         s("GET metrics/get-history", self.metric_history)
-        sk("POST registered-models/get-latest-versions", reg)
-        sk("POST registered-models/alias", reg)
-        sk("POST model-versions/transition-stage", reg)
-        sk("GET registered-models/alias (get_model_version_by_alias)", reg)
-        sk("GET registered-models/alias (models:/ resolution)", reg)
-        sk("GET model-versions/get-download-uri", reg)
+        s("POST registered-models/get-latest-versions", self.latest_versions)
+        s("POST registered-models/alias", self.set_alias)
+        s("POST model-versions/transition-stage", self.transition)
+        s("GET registered-models/alias (get_model_version_by_alias)",
+          self.get_by_alias)
+        s("GET registered-models/alias (models:/ resolution)",
+          self.get_by_alias)
+        s("GET model-versions/get-download-uri", self.download_uri)
         for i in (1, 2):
             s("GET mlflow-artifacts/artifacts?path=<run>/model (%d)" % i,
               lambda: self.list_proxy("model"))
@@ -706,6 +836,8 @@ class Replay:
           lambda: self.list_tracking("model"))
         s("extra: two runs the filter must not match", self.other_runs)
         s("POST runs/search filter \"%s\"" % FILTER, self.search_runs)
+        s("GET registered-models/search and model-versions/search",
+          self.search_registry)
 
 
 def main(argv):
