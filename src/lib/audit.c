@@ -9,11 +9,13 @@
  *	{"action":..,"actor":..,"after":..,"before":..,"object":..,
  *	 "reason":..,"seq":N,"time":N}
  *
- * dumped by jansson with sorted keys (at every depth), no whitespace,
+ * as jansson dumps it with sorted keys (at every depth), no whitespace,
  * non-ASCII escaped as \uXXXX and reals at 17 significant digits; absent
  * before, after and reason are null. docs/internals/audit.md is the full
- * definition. Appending and verifying both build it with audit_canonical(),
- * so the two can never disagree.
+ * definition. before and after are stored already in that form, so
+ * audit_canonical() splices them in unparsed (verify never parses them);
+ * appending and verifying both build the JSON with it, so the two can
+ * never disagree.
  *
  * Strings in events are valid UTF-8: names that are not (a file name in
  * Latin-1) have each bad byte replaced by U+FFFD before they are stored,
@@ -115,27 +117,50 @@ static json_t *string_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* A JSON string (or null for NULL) in canonical form; -1 if not UTF-8. */
+static int put_string(struct buf *out, const char *s)
+{
+	json_t *v;
+	int err;
+
+	if (!s) {
+		buf_puts(out, "null");
+		return 0;
+	}
+	if (!(v = json_string(s)))
+		return -1;
+	err = json_dump_callback(v, dump_cb, out, CANON_FLAGS);
+	json_decref(v);
+	return err;
+}
+
+/*
+ * The members in key order. before and after are stored in canonical form
+ * (audit_append() made them so) and go in byte for byte: a stored value
+ * changed in any way, even to an equal JSON value, changes the hash.
+ */
 int audit_canonical(struct buf *out, const struct db_audit_row *r)
 {
-	json_t *o = json_object();
 	int bad = 0;
 
-	/* The _new setters take the value (and fail cleanly on NULL). */
-	bad |= json_object_set_new_nocheck(o, "action", json_string(r->action));
-	bad |= json_object_set_new_nocheck(o, "actor", json_string(r->actor));
-	bad |= json_object_set_new_nocheck(o, "after", parse_value(r->after));
-	bad |= json_object_set_new_nocheck(o, "before", parse_value(r->before));
-	bad |= json_object_set_new_nocheck(o, "object", json_string(r->object));
-	bad |= json_object_set_new_nocheck(o, "reason", string_or_null(r->reason));
-	bad |= json_object_set_new_nocheck(o, "seq", json_integer(r->seq));
-	bad |= json_object_set_new_nocheck(o, "time", json_integer(r->time_ms));
 	buf_reset(out);
-	if (!bad)
-		bad = json_dump_callback(o, dump_cb, out, CANON_FLAGS);
-	json_decref(o);
+	buf_puts(out, "{\"action\":");
+	bad |= put_string(out, r->action);
+	buf_puts(out, ",\"actor\":");
+	bad |= put_string(out, r->actor);
+	buf_puts(out, ",\"after\":");
+	buf_puts(out, r->after ? r->after : "null");
+	buf_puts(out, ",\"before\":");
+	buf_puts(out, r->before ? r->before : "null");
+	buf_puts(out, ",\"object\":");
+	bad |= put_string(out, r->object);
+	buf_puts(out, ",\"reason\":");
+	bad |= put_string(out, r->reason);
+	buf_printf(out, ",\"seq\":%lld,\"time\":%lld}", (long long)r->seq,
+		   (long long)r->time_ms);
 	if (bad)
 		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-					"audit event %lld is not representable as JSON",
+					"audit event %lld has a string that is not UTF-8",
 					(long long)r->seq);
 	return 0;
 }
@@ -220,9 +245,12 @@ done:
 	return err;
 }
 
-const char *audit_actor(const cairn_repo *repo)
+const char *audit_actor(cairn_repo *repo)
 {
-	return repo->actor ? repo->actor : cairn_repo__user();
+	/* The OS user is looked up once (it reads /etc/passwd). */
+	if (!repo->actor)
+		repo->actor = xstrdup(cairn_repo__user());
+	return repo->actor;
 }
 
 int audit_record(cairn_repo *repo, const char *action, const char *object,

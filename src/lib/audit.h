@@ -76,7 +76,7 @@ int audit_data_version(cairn_repo *repo, const char *action,
 		       const cairn_data_version *v);
 
 /* The repository's actor: the one set, else the OS user. */
-const char *audit_actor(const cairn_repo *repo);
+const char *audit_actor(cairn_repo *repo);
 
 /*
  * s as valid UTF-8 (each invalid byte becomes U+FFFD) appended to out, so

@@ -204,8 +204,7 @@ static int diagnose(cairn_audit_verify_result *out, struct walk *w,
 	}
 	if (w->canon_failed) {
 		report(out, CAIRN_AUDIT_MODIFIED, e,
-		       "event %lld was modified: it is no longer valid JSON "
-		       "(before or after, or a string that is not UTF-8)",
+		       "event %lld was modified: it has a string that is not UTF-8",
 		       (long long)e);
 		return 0;
 	}

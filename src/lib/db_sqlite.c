@@ -352,6 +352,7 @@ void db_free(struct db *db)
 	sqlite3_finalize(db->param_put);
 	sqlite3_finalize(db->audit_tail);
 	sqlite3_finalize(db->audit_put);
+	sqlite__audit_close(db);
 	sqlite3_close(db->h);
 	free(db->audit_head_path);
 	free(db);

@@ -20,6 +20,7 @@ struct db {
 	/* The audit log (db_sqlite_audit.c). */
 	sqlite3_stmt *audit_tail, *audit_put;
 	char *audit_head_path;     /* the head record beside the database */
+	int audit_head_fd;         /* open on it, or 0 */
 	int64_t audit_pending_seq; /* the newest event of this transaction */
 	char audit_pending_hash[65];
 };
@@ -30,5 +31,6 @@ int sqlite__exec(struct db *db, const char *sql);
 int sqlite__prepare(sqlite3_stmt **st, struct db *db, const char *sql);
 /* After a successful COMMIT: write the audit head record if it moved. */
 void sqlite__audit_committed(struct db *db);
+void sqlite__audit_close(struct db *db);
 
 #endif

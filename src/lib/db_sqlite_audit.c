@@ -8,12 +8,13 @@
  *
  * The head record, `audit-head` beside the database, holds the seq and
  * hash of the newest event: one 86-byte line "SEQ(20 digits) HASH\n",
- * rewritten in place after each commit that appended events, and only
- * ever forward (a slower process that committed an older event never
- * moves it back). It is written after COMMIT succeeds, so a crash leaves
- * it at most behind the log, never ahead of it; a log that ends before
- * the head has lost its tail. It is not fsync'ed: a power cut that loses
- * the last commits may leave it ahead (docs/audit.md says so).
+ * rewritten in place after each commit that appended events. It is
+ * written after COMMIT succeeds, so a crash leaves it at most behind the
+ * log, never ahead of it; a log that ends before the head has lost its
+ * tail. Two processes committing one after the other may write it in the
+ * other order, which leaves it behind too: harmless. It is not fsync'ed:
+ * a power cut that loses the last commits may leave it ahead
+ * (docs/audit.md says so).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -229,28 +230,38 @@ int db_audit_head(int64_t *seq, char hash[65], struct db *db)
 }
 
 /*
- * After a commit: move the head record forward to the newest event this
+ * After a commit: write the head record for the newest event this
  * connection appended. Best effort: the events are committed already, and
- * a head record left behind only weakens the truncation check.
+ * a head record left behind only weakens the truncation check. The file
+ * stays open for the next commit; one pwrite of the fixed-size line
+ * replaces it in place.
  */
 void sqlite__audit_committed(struct db *db)
 {
-	char line[HEAD_LEN + 1], old_hash[65];
-	int64_t old_seq;
-	int fd;
+	char line[HEAD_LEN + 1];
 
 	if (!db->audit_pending_seq)
 		return;
-	fd = open(db->audit_head_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		if (!read_head(&old_seq, old_hash, fd) ||
-		    old_seq < db->audit_pending_seq) {
-			snprintf(line, sizeof(line), "%020lld %s\n",
-				 (long long)db->audit_pending_seq, db->audit_pending_hash);
-			if (pwrite(fd, line, HEAD_LEN, 0) == HEAD_LEN)
-				(void)!ftruncate(fd, HEAD_LEN);
-		}
-		fs_close(&fd);
+	if (db->audit_head_fd <= 0) {
+		int fd = open(db->audit_head_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+		/* 0 means "not open" here: keep the head off stdin's number. */
+		if (fd >= 0 && fs_fd_above_stdio(&fd) < 0)
+			fs_close(&fd);
+		if (fd > 0)
+			db->audit_head_fd = fd;
+	}
+	if (db->audit_head_fd > 0) {
+		snprintf(line, sizeof(line), "%020lld %s\n",
+			 (long long)db->audit_pending_seq, db->audit_pending_hash);
+		(void)!pwrite(db->audit_head_fd, line, HEAD_LEN, 0);
 	}
 	db->audit_pending_seq = 0;
+}
+
+void sqlite__audit_close(struct db *db)
+{
+	if (db->audit_head_fd > 0)
+		close(db->audit_head_fd);
+	db->audit_head_fd = 0;
 }

@@ -1,0 +1,233 @@
+/*
+ * audit.c: the audit-log benchmark program; bench/audit.sh drives it and
+ * docs/benchmarks.md ("Audit log") explains it.
+ *
+ * Each subcommand prints TSV lines "measure<TAB>value" on stdout, nothing
+ * else; diagnostics go to stderr.
+ *
+ *   populate DIR RUNS   a fresh project in DIR (existing, empty): RUNS runs
+ *       made with cairn_run_create() and ended FINISHED with
+ *       cairn_run_update(), two audit events each, as cairn records them.
+ *   canon DIR OUT       write, for every event, the bytes its hash covers
+ *       (the previous hash and the canonical JSON) and a newline to OUT:
+ *       the byte volume `cairn audit verify` hashes, for the peers.
+ *   append DIR N        what an event adds to a change: N run creations
+ *       (cairn_run_create(), event included), N write transactions holding
+ *       only a run.create-shaped event, and N write transactions holding
+ *       one small row of another table (the stat cache); wall and CPU
+ *       microseconds per call each. The event's cost is the second minus
+ *       the third, next to the first.
+ *
+ * Wall times are CLOCK_MONOTONIC; CPU times user + system (getrusage),
+ * the steadier figure on a shared machine.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "cairn.h"
+#include "lib/audit.h"
+#include "lib/db.h"
+#include "lib/repo.h"
+#include "util/buf.h"
+
+static void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("audit-bench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void check(int err, const char *what)
+{
+	if (err < 0)
+		die("%s: %s", what, cairn_error_last()->message);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void row(const char *measure, double value)
+{
+	printf("%s\t%.9g\n", measure, value);
+	fflush(stdout);
+}
+
+static long parse_count(const char *s, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v <= 0)
+		die("%s: '%s' is not a positive number", what, s);
+	return v;
+}
+
+static void one_run(cairn_repo *repo, long i)
+{
+	cairn_run_create_options o = CAIRN_RUN_CREATE_OPTIONS_INIT;
+	cairn_buf id = CAIRN_BUF_INIT;
+	char name[32];
+
+	snprintf(name, sizeof(name), "run-%ld", i);
+	o.name = name;
+	check(cairn_run_create(&id, repo, &o), "run create");
+	check(cairn_run_update(repo, id.ptr, CAIRN_RUN_FINISHED, 0, NULL), "run end");
+	cairn_buf_dispose(&id);
+}
+
+static int populate(const char *dir, long runs)
+{
+	cairn_repo *repo;
+	double t0;
+	long i;
+
+	check(cairn_repo_init(&repo, dir, NULL), "init");
+	t0 = now_s();
+	for (i = 0; i < runs; i++) {
+		one_run(repo, i);
+		if ((i + 1) % 10000 == 0)
+			fprintf(stderr, "audit-bench: %ld runs\n", i + 1);
+	}
+	row("populate_s", now_s() - t0);
+	row("events", (double)runs * 2);
+	cairn_repo_free(repo);
+	return 0;
+}
+
+struct canon_out {
+	FILE *f;
+	struct buf canon;
+	uint64_t bytes, events;
+};
+
+static int write_canon(const struct db_audit_row *r, void *payload)
+{
+	struct canon_out *c = payload;
+
+	check(audit_canonical(&c->canon, r), "canonical form");
+	fprintf(c->f, "%s%s\n", r->prev, c->canon.ptr);
+	c->bytes += strlen(r->prev) + c->canon.len;
+	c->events++;
+	return 0;
+}
+
+static int canon(const char *dir, const char *out)
+{
+	struct canon_out c = { NULL, BUF_INIT, 0, 0 };
+	cairn_repo *repo;
+
+	check(cairn_repo_open(&repo, dir), "open");
+	if (!(c.f = fopen(out, "w")))
+		die("cannot write '%s': %s", out, strerror(errno));
+	check(db_audit_foreach(repo->db, NULL, write_canon, &c), "read events");
+	if (fclose(c.f))
+		die("cannot write '%s': %s", out, strerror(errno));
+	row("events", (double)c.events);
+	row("hashed_bytes", (double)c.bytes);
+	buf_release(&c.canon);
+	cairn_repo_free(repo);
+	return 0;
+}
+
+/* Wall and CPU microseconds per call since t0/c0, as NAME_us, NAME_cpu_us. */
+static void per_call(const char *name, double t0, double c0, long n)
+{
+	char m[64];
+
+	snprintf(m, sizeof(m), "%s_us", name);
+	row(m, (now_s() - t0) / (double)n * 1e6);
+	snprintf(m, sizeof(m), "%s_cpu_us", name);
+	row(m, (cpu_s() - c0) / (double)n * 1e6);
+}
+
+static int append(const char *dir, long n)
+{
+	struct db_stat st;
+	cairn_repo *repo;
+	double t0, c0;
+	long i;
+
+	check(cairn_repo_open(&repo, dir), "open");
+	t0 = now_s();
+	c0 = cpu_s();
+	for (i = 0; i < n; i++) {
+		cairn_run_create_options o = CAIRN_RUN_CREATE_OPTIONS_INIT;
+		cairn_buf id = CAIRN_BUF_INIT;
+
+		check(cairn_run_create(&id, repo, &o), "run create");
+		cairn_buf_dispose(&id);
+	}
+	per_call("run_create", t0, c0, n);
+	t0 = now_s();
+	c0 = cpu_s();
+	for (i = 0; i < n; i++) {
+		check(db_begin(repo->db), "begin");
+		check(audit_record(repo, "run.create",
+				   "run:0123456789abcdef0123456789abcdef", NULL,
+				   "{\"experiment_id\":\"0\",\"name\":\"quick-fox-123\","
+				   "\"parent_run_id\":null,\"start_time\":1767225600000,"
+				   "\"status\":\"RUNNING\",\"user\":\"bench\"}", NULL),
+		      "append");
+		check(db_commit(repo->db), "commit");
+	}
+	per_call("event_txn", t0, c0, n);
+	/* The same transaction writing one small row of another table. */
+	memset(&st, 0, sizeof(st));
+	t0 = now_s();
+	c0 = cpu_s();
+	for (i = 0; i < n; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "bench/%ld", i);
+		st.size = (uint64_t)i;
+		check(db_begin(repo->db), "begin");
+		check(db_stat_put(repo->db, path, &st), "row");
+		check(db_commit(repo->db), "commit");
+	}
+	per_call("row_txn", t0, c0, n);
+	cairn_repo_free(repo);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "populate"))
+		return populate(argv[2], parse_count(argv[3], "RUNS"));
+	if (argc == 4 && !strcmp(argv[1], "canon"))
+		return canon(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "append"))
+		return append(argv[2], parse_count(argv[3], "N"));
+	fputs("usage: audit-bench populate DIR RUNS | canon DIR OUT | append DIR N\n",
+	      stderr);
+	return 2;
+}
