@@ -1036,6 +1036,135 @@ int cairn_model_json(cairn_buf *out, cairn_repo *repo, const cairn_model *m);
 int cairn_model_metadata(cairn_buf *out, cairn_repo *repo, const char *name,
 			 uint64_t version);
 
+/* -------------------------------------------- logged models (MLflow 3) */
+
+/*
+ * A logged model is MLflow 3's model entity: created in an experiment
+ * (optionally by a run), its files uploaded to its own artifact tree,
+ * then finalized READY (or UPLOAD_FAILED). Ids are "m-" and 32 hex
+ * digits. Params are write-once, tags may change; a deleted model is
+ * gone for every call. These need a local store (CAIRN_ENOTSUPP in
+ * remote mode).
+ */
+typedef enum {
+	CAIRN_LOGGED_MODEL_PENDING = 1,
+	CAIRN_LOGGED_MODEL_READY = 2,
+	CAIRN_LOGGED_MODEL_UPLOAD_FAILED = 3
+} cairn_logged_model_status;
+
+/** "LOGGED_MODEL_PENDING", ... */
+const char *cairn_logged_model_status_name(cairn_logged_model_status s);
+/** A name (LOGGED_MODEL_READY or READY, ...) or number; CAIRN_EINVALID. */
+int cairn_logged_model_status_parse(cairn_logged_model_status *out,
+				    const char *name);
+
+typedef struct {
+	const char *model_id;
+	const char *experiment_id;
+	const char *name;
+	const char *model_type;    /* or NULL */
+	const char *source_run_id; /* or NULL */
+	cairn_logged_model_status status;
+	int64_t creation_time, last_update_time; /* ms */
+	const cairn_kv *params;    /* by key */
+	size_t nparams;
+	const cairn_kv *tags;      /* by key */
+	size_t ntags;
+} cairn_logged_model;
+
+typedef struct {
+	unsigned int version;
+	const char *experiment;    /* id; NULL: "0" */
+	const char *name;          /* NULL: a generated adjective-animal-NNN */
+	const char *model_type;
+	const char *source_run_id;
+	const cairn_kv *params;
+	size_t nparams;
+	const cairn_kv *tags;
+	size_t ntags;
+} cairn_logged_model_create_options;
+#define CAIRN_LOGGED_MODEL_CREATE_OPTIONS_VERSION 1
+#define CAIRN_LOGGED_MODEL_CREATE_OPTIONS_INIT { CAIRN_LOGGED_MODEL_CREATE_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0 }
+
+/** A new model, PENDING, in an active experiment; one transaction. */
+int cairn_logged_model_create(cairn_logged_model **out, cairn_repo *repo,
+			      const cairn_logged_model_create_options *opts);
+int cairn_logged_model_get(cairn_logged_model **out, cairn_repo *repo,
+			   const char *model_id);
+void cairn_logged_model_free(cairn_logged_model *m);
+/** READY or UPLOAD_FAILED (PENDING is CAIRN_EINVALID). */
+int cairn_logged_model_finalize(cairn_repo *repo, const char *model_id,
+				cairn_logged_model_status status);
+int cairn_logged_model_delete(cairn_repo *repo, const char *model_id);
+int cairn_logged_model_set_tags(cairn_repo *repo, const char *model_id,
+				const cairn_kv *tags, size_t n);
+/** CAIRN_ENOTFOUND if the model has no such tag. */
+int cairn_logged_model_delete_tag(cairn_repo *repo, const char *model_id,
+				  const char *key);
+/** Write-once, as run params: the same value again is a no-op. */
+int cairn_logged_model_log_params(cairn_repo *repo, const char *model_id,
+				  const cairn_kv *params, size_t n);
+
+typedef struct {
+	const char *field; /* name, model_id, creation_timestamp, ... */
+	int ascending;
+} cairn_logged_model_order;
+
+typedef struct {
+	unsigned int version;
+	const char *const *experiments; /* ids; at least one */
+	size_t nexperiments;
+	const char *filter;             /* see docs/api.md, or NULL */
+	const cairn_logged_model_order *order_by;
+	size_t norder_by;
+	size_t offset;
+	size_t max_results;             /* 0: 50 */
+} cairn_logged_model_search_options;
+#define CAIRN_LOGGED_MODEL_SEARCH_OPTIONS_VERSION 1
+#define CAIRN_LOGGED_MODEL_SEARCH_OPTIONS_INIT { CAIRN_LOGGED_MODEL_SEARCH_OPTIONS_VERSION, NULL, 0, NULL, NULL, 0, 0, 0 }
+
+/**
+ * Models of the experiments matching the filter, in order, from offset;
+ * *more is set when there are more after this page. A filter or order
+ * cairn does not support is CAIRN_EINVALID with a message saying so.
+ */
+int cairn_logged_models_search(int *more, cairn_repo *repo,
+			       const cairn_logged_model_search_options *opts,
+			       int (*cb)(const cairn_logged_model *m,
+					 void *payload),
+			       void *payload);
+
+/** A logged model's files, as a run's artifacts (paths relative). */
+int cairn_logged_model_artifact_write_fd(cairn_repo *repo, const char *model_id,
+					 int fd, const char *path);
+int cairn_logged_model_artifact_read(cairn_repo *repo, const char *model_id,
+				     const char *path, int fd);
+int cairn_logged_model_artifact_list(cairn_repo *repo, const char *model_id,
+				     const char *path,
+				     int (*cb)(const cairn_artifact *a,
+					       void *payload),
+				     void *payload);
+
+typedef struct {
+	const char *model_id;
+	int64_t step;
+} cairn_model_output;
+
+/**
+ * MLflow's runs/outputs and log-inputs' models: the run produced (or
+ * used) these logged models, which must exist. Recording one again is a
+ * no-op.
+ */
+int cairn_log_model_outputs(cairn_repo *repo, const char *run_id,
+			    const cairn_model_output *outputs, size_t n);
+int cairn_log_model_inputs(cairn_repo *repo, const char *run_id,
+			   const char *const *model_ids, size_t n);
+size_t cairn_run_model_output_count(const cairn_run *run);
+const cairn_model_output *cairn_run_model_output(const cairn_run *run,
+						 size_t i);
+size_t cairn_run_model_input_count(const cairn_run *run);
+const char *cairn_run_model_input(const cairn_run *run, size_t i);
+
 #ifdef __cplusplus
 }
 #endif

@@ -152,7 +152,10 @@ int db_run_artifacts_get(cairn_oid *out, struct db *db, int64_t run);
  */
 int db_run_artifacts_swap(struct db *db, int64_t run, const cairn_oid *old,
 			  const cairn_oid *new_root);
-/* Every run's artifact tree (gc and fsck roots), with the run id. */
+/*
+ * Every run's and logged model's artifact tree (gc and fsck roots), with
+ * the run or model id.
+ */
 int db_artifact_roots(struct db *db,
 		      int (*cb)(const char *run_id, const cairn_oid *root,
 				void *payload),
@@ -191,6 +194,57 @@ int db_dataset_summaries(struct db *db, const int64_t *experiments, size_t n,
 			 size_t limit,
 			 int (*cb)(const cairn_dataset_summary *s, void *payload),
 			 void *payload);
+
+/* ------------------------------------------ logged models (MLflow 3) */
+
+/* A logged model row; strings owned (db_logged_model_clear). */
+struct db_logged_model {
+	int64_t key;
+	char *model_id, *experiment_id, *name, *model_type, *source_run_id;
+	char *lifecycle_stage;
+	int status;
+	int64_t creation_time, last_update_time;
+};
+
+void db_logged_model_clear(struct db_logged_model *m);
+/* Insert m (key set); inside a transaction (db_sqlite_models.c). */
+int db_logged_model_insert(struct db *db, struct db_logged_model *m);
+/* By model id, deleted ones too; CAIRN_ENOTFOUND if none. */
+int db_logged_model_get(struct db_logged_model *out, struct db *db,
+			const char *model_id);
+/* The active models of the experiments, oldest first. */
+int db_logged_model_foreach(struct db *db, const int64_t *experiments,
+			    size_t n,
+			    int (*cb)(const struct db_logged_model *m,
+				      void *payload),
+			    void *payload);
+/* Set the status (0: keep) and/or stage (NULL: keep), and the time. */
+int db_logged_model_update(struct db *db, int64_t key, int status,
+			   const char *stage, int64_t now_ms);
+/* Params write-once (CAIRN_EEXISTS naming both values); tags upserted. */
+int db_logged_model_param_put(struct db *db, int64_t key, const char *k,
+			      const char *v);
+int db_logged_model_tag_put(struct db *db, int64_t key, const char *k,
+			    const char *v);
+/* CAIRN_ENOTFOUND if the model has no such tag. */
+int db_logged_model_tag_delete(struct db *db, int64_t key, const char *k);
+/* Params (tags: 0) or tags (1) by key. */
+int db_logged_model_kv_foreach(struct db *db, int64_t key, int tags,
+			       int (*cb)(const char *k, const char *v,
+					 void *payload),
+			       void *payload);
+/* The model's artifact tree, as db_run_artifacts_get/swap. */
+int db_logged_model_artifacts_get(cairn_oid *out, struct db *db, int64_t key);
+int db_logged_model_artifacts_swap(struct db *db, int64_t key,
+				   const cairn_oid *old,
+				   const cairn_oid *new_root);
+/* A run's model inputs (output 0) and outputs (1); no-op if recorded. */
+int db_run_model_put(struct db *db, int64_t run, const char *model_id,
+		     int output, int64_t step);
+int db_run_models_read(struct db *db, int64_t run,
+		       int (*cb)(const char *model_id, int output, int64_t step,
+				 void *payload),
+		       void *payload);
 
 struct run_query;
 /*

@@ -232,6 +232,40 @@ static const char *const migrations[] = {
 	"  alias TEXT NOT NULL,"
 	"  version INTEGER NOT NULL,"
 	"  PRIMARY KEY (model, alias)) WITHOUT ROWID;",
+
+	/*
+	 * 5 -> 6: MLflow 3's logged models (db_sqlite_models.c): a model has
+	 * an artifact tree of its own (gc keeps it), write-once params, tags,
+	 * and runs link to the models they used (output 0) or produced (1).
+	 */
+	"CREATE TABLE logged_models ("
+	"  id INTEGER PRIMARY KEY,"
+	"  model_id TEXT NOT NULL UNIQUE,"
+	"  experiment_id INTEGER NOT NULL REFERENCES experiments(id),"
+	"  name TEXT NOT NULL,"
+	"  model_type TEXT,"
+	"  source_run_id TEXT,"
+	"  status INTEGER NOT NULL,"
+	"  lifecycle_stage TEXT NOT NULL DEFAULT 'active',"
+	"  creation_time INTEGER NOT NULL,"
+	"  last_update_time INTEGER NOT NULL,"
+	"  artifact_tree TEXT);"
+	"CREATE INDEX logged_models_experiment ON logged_models(experiment_id);"
+	"CREATE TABLE logged_model_params ("
+	"  model INTEGER NOT NULL REFERENCES logged_models(id),"
+	"  key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (model, key)) WITHOUT ROWID;"
+	"CREATE TABLE logged_model_tags ("
+	"  model INTEGER NOT NULL REFERENCES logged_models(id),"
+	"  key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  PRIMARY KEY (model, key)) WITHOUT ROWID;"
+	"CREATE TABLE run_models ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run INTEGER NOT NULL REFERENCES runs(id),"
+	"  model_id TEXT NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  UNIQUE (run, output, model_id, step));",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

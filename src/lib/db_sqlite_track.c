@@ -792,7 +792,10 @@ int db_artifact_roots(struct db *db,
 	sqlite3_stmt *st;
 	int rc, ret;
 
+	/* Logged models' trees too, named by their model ids. */
 	if ((ret = sqlite__prepare(&st, db, "SELECT run_uuid, artifact_tree FROM runs "
+				   "WHERE artifact_tree IS NOT NULL UNION ALL "
+				   "SELECT model_id, artifact_tree FROM logged_models "
 				   "WHERE artifact_tree IS NOT NULL")) < 0)
 		return ret;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -137,7 +137,8 @@ static int check_artifacts(const char *run_id, const cairn_oid *root,
 	struct oidset seen = OIDSET_INIT;
 	int ret;
 
-	buf_printf(&ref, "artifacts of run %s", run_id);
+	buf_printf(&ref, "artifacts of %s %s",
+		   !strncmp(run_id, "m-", 2) ? "logged model" : "run", run_id);
 	f->referrer = ref.ptr;
 	ret = reach_walk(f->repo->odb, root, &seen, visit, f);
 	f->referrer = NULL;

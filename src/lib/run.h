@@ -22,6 +22,10 @@ struct cairn_run {
 	size_t ninputs, ainputs;
 	cairn_dataset_input *datasets; /* MLflow dataset records */
 	size_t ndatasets, adatasets;
+	cairn_model_output *model_outputs; /* logged models made, used */
+	size_t nmodel_outputs, amodel_outputs;
+	char **model_inputs;
+	size_t nmodel_inputs, amodel_inputs;
 };
 
 cairn_run *run_new(void);
@@ -31,5 +35,7 @@ int run_add_tag(const char *key, const char *value, void *run);
 int run_add_metric(const cairn_metric *m, void *run);
 int run_add_input(const cairn_run_input *in, void *run);
 int run_add_dataset(const cairn_dataset_input *in, void *run);
+/* A logged model the run used (output 0) or produced (1, at step). */
+int run_add_model(const char *model_id, int output, int64_t step, void *run);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * run_artifacts.c: a run's artifacts and checkpoints in the local store.
+ * run_artifacts.c: a run's artifacts and checkpoints in the local store,
+ * and a logged model's files, kept the same way.
  *
  * A run's artifacts are one tree in the object store; the run row holds
- * its root id. Logging an artifact stores the content, then builds a new
+ * its root id (a logged model's row, for a model's files). Logging an artifact stores the content, then builds a new
  * root with the entry inserted (rewriting only the trees along its path)
  * and swaps it in with a compare-and-swap on the old root, retrying if
  * another process logged at the same moment, so concurrent logging to one
@@ -28,6 +29,25 @@
 #include "util/banned.h"
 
 #define MAX_RETRIES 50
+
+/* Whose artifact tree: a run's, or (model set) a logged model's. */
+struct owner {
+	int64_t key;
+	int model;
+};
+
+static int root_get(cairn_oid *out, cairn_repo *repo, const struct owner *o)
+{
+	return o->model ? db_logged_model_artifacts_get(out, repo->db, o->key)
+			: db_run_artifacts_get(out, repo->db, o->key);
+}
+
+static int root_swap(cairn_repo *repo, const struct owner *o,
+		     const cairn_oid *old, const cairn_oid *root)
+{
+	return o->model ? db_logged_model_artifacts_swap(repo->db, o->key, old, root)
+			: db_run_artifacts_swap(repo->db, o->key, old, root);
+}
 
 static int active_run_key(int64_t *key, cairn_repo *repo, const char *run_id,
 			  int must_be_active)
@@ -125,8 +145,8 @@ done:
 	return err;
 }
 
-/* Put entry at dest_path in the run's artifact tree, retrying on races. */
-static int attach(cairn_repo *repo, int64_t run, struct odb_writer *w,
+/* Put entry at dest_path in the owner's tree, retrying on races. */
+static int attach(cairn_repo *repo, const struct owner *o, struct odb_writer *w,
 		  const char *dest_path, const struct tree_entry *entry)
 {
 	int attempt, err;
@@ -134,7 +154,7 @@ static int attach(cairn_repo *repo, int64_t run, struct odb_writer *w,
 	for (attempt = 0; attempt < MAX_RETRIES; attempt++) {
 		cairn_oid old, root;
 		uint64_t size;
-		int has = db_run_artifacts_get(&old, repo->db, run);
+		int has = root_get(&old, repo, o);
 
 		if (has < 0)
 			return has;
@@ -142,13 +162,12 @@ static int attach(cairn_repo *repo, int64_t run, struct odb_writer *w,
 				    dest_path, entry)) < 0 ||
 		    (err = odb_writer_commit(w)) < 0)
 			return err;
-		if ((err = db_run_artifacts_swap(repo->db, run, has ? &old : NULL,
-						 &root)) != 0)
+		if ((err = root_swap(repo, o, has ? &old : NULL, &root)) != 0)
 			return err < 0 ? err : 0;
 		odb_refresh(repo->odb);
 	}
 	return cairn_error_set(CAIRN_ERRCLASS_DB,
-			       "the run's artifacts kept changing; try again");
+			       "the artifacts kept changing; try again");
 }
 
 /* Store local_path; *entry gets what to put in a tree. */
@@ -184,29 +203,29 @@ int local_log_artifact(cairn_repo *repo, const char *run_id,
 {
 	struct odb_writer *w = NULL;
 	struct tree_entry stored;
-	int64_t run;
+	struct owner o = { 0, 0 };
 	int err;
 
-	if ((err = active_run_key(&run, repo, run_id, 1)) < 0 ||
+	if ((err = active_run_key(&o.key, repo, run_id, 1)) < 0 ||
 	    (err = cairn_repo__lock(repo, 0)) < 0)
 		return err;
 	if ((err = odb_writer_new(&w, repo->odb)) == 0 &&
 	    (err = store_local(&stored, w, repo, local_path)) == 0 &&
 	    (err = odb_writer_commit(w)) == 0)
-		err = attach(repo, run, w, dest_path, &stored);
+		err = attach(repo, &o, w, dest_path, &stored);
 	cairn_repo__unlock(repo);
 	odb_writer_free(w);
 	return err;
 }
 
-/* Find the entry at path in the run's artifacts ("" = the root). */
-static int find_entry(struct tree_entry *out, cairn_repo *repo, int64_t run,
-		      const char *path)
+/* Find the entry at path in the owner's artifacts ("" = the root). */
+static int find_entry(struct tree_entry *out, cairn_repo *repo,
+		      const struct owner *o, const char *path)
 {
 	struct buf b = BUF_INIT;
 	const char *p = path;
 	cairn_oid cur;
-	int err = db_run_artifacts_get(&cur, repo->db, run);
+	int err = root_get(&cur, repo, o);
 
 	if (err < 0)
 		return err;
@@ -245,23 +264,22 @@ static int find_entry(struct tree_entry *out, cairn_repo *repo, int64_t run,
 	goto done;
 missing:
 	err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
-			       "the run has no artifact '%s'", path);
+			       "the %s has no artifact '%s'",
+			       o->model ? "logged model" : "run", path);
 done:
 	buf_release(&b);
 	return err;
 }
 
-int local_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
-			  const char *path)
+static int write_fd(cairn_repo *repo, const struct owner *o, int fd,
+		    const char *path)
 {
 	struct odb_writer *w = NULL;
 	struct tree_entry e;
 	uint64_t size;
-	int64_t run;
 	int err;
 
-	if ((err = active_run_key(&run, repo, run_id, 1)) < 0 ||
-	    (err = cairn_repo__lock(repo, 0)) < 0)
+	if ((err = cairn_repo__lock(repo, 0)) < 0)
 		return err;
 	memset(&e, 0, sizeof(e));
 	e.mode = TREE_MODE_FILE;
@@ -269,41 +287,56 @@ int local_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
 	    (err = odb_write_fd(&e.oid, &size, w, fd, path, NULL)) == 0 &&
 	    (err = odb_writer_commit(w)) == 0) {
 		e.size = size;
-		err = attach(repo, run, w, path, &e);
+		err = attach(repo, o, w, path, &e);
 	}
 	cairn_repo__unlock(repo);
 	odb_writer_free(w);
 	return err;
 }
 
+int local_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
+			  const char *path)
+{
+	struct owner o = { 0, 0 };
+	int err;
+
+	if ((err = active_run_key(&o.key, repo, run_id, 1)) < 0)
+		return err;
+	return write_fd(repo, &o, fd, path);
+}
+
+int local_model_artifact_write_fd(cairn_repo *repo, int64_t model, int fd,
+				  const char *path)
+{
+	struct owner o = { model, 1 };
+
+	return write_fd(repo, &o, fd, path);
+}
+
 int local_artifact_delete(cairn_repo *repo, const char *run_id, const char *path)
 {
 	struct odb_writer *w = NULL;
-	int64_t run;
+	struct owner o = { 0, 0 };
 	int err;
 
-	if ((err = active_run_key(&run, repo, run_id, 1)) == 0 &&
+	if ((err = active_run_key(&o.key, repo, run_id, 1)) == 0 &&
 	    (err = odb_writer_new(&w, repo->odb)) == 0)
-		err = attach(repo, run, w, path, NULL);
+		err = attach(repo, &o, w, path, NULL);
 	odb_writer_free(w);
 	return err;
 }
 
-int local_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
-			int (*cb)(const cairn_artifact *a, void *payload),
-			void *payload)
+static int list(cairn_repo *repo, const struct owner *o, const char *path,
+		int (*cb)(const cairn_artifact *a, void *payload), void *payload)
 {
 	struct buf b = BUF_INIT, full = BUF_INIT;
 	struct tree_entry e;
 	struct tree t = { 0 };
 	enum odb_type type;
-	int64_t run;
 	size_t i;
 	int err;
 
-	if ((err = active_run_key(&run, repo, run_id, 0)) < 0)
-		goto done;
-	err = find_entry(&e, repo, run, path);
+	err = find_entry(&e, repo, o, path);
 	if (err == CAIRN_ENOTFOUND && !*path) {
 		err = 0; /* no artifacts yet: an empty listing */
 		goto done;
@@ -337,6 +370,27 @@ done:
 	buf_release(&b);
 	buf_release(&full);
 	return err;
+}
+
+int local_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
+			int (*cb)(const cairn_artifact *a, void *payload),
+			void *payload)
+{
+	struct owner o = { 0, 0 };
+	int err;
+
+	if ((err = active_run_key(&o.key, repo, run_id, 0)) < 0)
+		return err;
+	return list(repo, &o, path, cb, payload);
+}
+
+int local_model_artifact_list(cairn_repo *repo, int64_t model, const char *path,
+			      int (*cb)(const cairn_artifact *a, void *payload),
+			      void *payload)
+{
+	struct owner o = { model, 1 };
+
+	return list(repo, &o, path, cb, payload);
 }
 
 /* Write a stored file or tree to dest (which must not exist). */
@@ -382,33 +436,48 @@ done:
 	return err;
 }
 
+static int read_file(cairn_repo *repo, const struct owner *o,
+		     const char *path, int fd)
+{
+	struct tree_entry e;
+	int err;
+
+	if ((err = find_entry(&e, repo, o, path)) < 0)
+		return err;
+	if (tree_is_dir(e.mode))
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"artifact '%s' is a directory", path);
+	return odb_read_file(repo->odb, &e.oid, fd, NULL);
+}
+
 int local_artifact_read(cairn_repo *repo, const char *run_id, const char *path,
 			int fd)
 {
-	struct tree_entry e;
-	int64_t run;
+	struct owner o = { 0, 0 };
 	int err;
 
-	if ((err = active_run_key(&run, repo, run_id, 0)) == 0 &&
-	    (err = find_entry(&e, repo, run, path)) == 0) {
-		if (tree_is_dir(e.mode))
-			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-					       "artifact '%s' is a directory", path);
-		else
-			err = odb_read_file(repo->odb, &e.oid, fd, NULL);
-	}
-	return err;
+	if ((err = active_run_key(&o.key, repo, run_id, 0)) < 0)
+		return err;
+	return read_file(repo, &o, path, fd);
+}
+
+int local_model_artifact_read(cairn_repo *repo, int64_t model, const char *path,
+			      int fd)
+{
+	struct owner o = { model, 1 };
+
+	return read_file(repo, &o, path, fd);
 }
 
 int local_artifact_download(cairn_repo *repo, const char *run_id,
 			    const char *path, const char *dest)
 {
+	struct owner o = { 0, 0 };
 	struct tree_entry e;
-	int64_t run;
 	int err;
 
-	if ((err = active_run_key(&run, repo, run_id, 0)) == 0 &&
-	    (err = find_entry(&e, repo, run, path)) == 0)
+	if ((err = active_run_key(&o.key, repo, run_id, 0)) == 0 &&
+	    (err = find_entry(&e, repo, &o, path)) == 0)
 		err = restore(repo->odb, &e, dest);
 	return err;
 }
@@ -421,11 +490,11 @@ int local_checkpoint_record(cairn_repo *repo, const char *run_id, int64_t step,
 	struct db_checkpoint c;
 	struct tree_entry e;
 	struct timespec ts;
-	int64_t run;
+	struct owner o = { 0, 0 };
 	int err;
 
-	if ((err = active_run_key(&run, repo, run_id, 1)) < 0 ||
-	    (err = find_entry(&e, repo, run, path)) < 0)
+	if ((err = active_run_key(&o.key, repo, run_id, 1)) < 0 ||
+	    (err = find_entry(&e, repo, &o, path)) < 0)
 		return err;
 	if (tree_is_dir(e.mode))
 		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
@@ -438,7 +507,7 @@ int local_checkpoint_record(cairn_repo *repo, const char *run_id, int64_t step,
 	c.size = e.size;
 	c.created_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	c.meta = meta_json;
-	return db_checkpoint_put(repo->db, run, &c);
+	return db_checkpoint_put(repo->db, o.key, &c);
 }
 
 struct cp_relay {

@@ -95,6 +95,22 @@ int run_add_dataset(const cairn_dataset_input *in, void *payload)
 	return 0;
 }
 
+int run_add_model(const char *model_id, int output, int64_t step,
+		  void *payload)
+{
+	struct cairn_run *r = payload;
+
+	if (!output) {
+		ALLOC_GROW(r->model_inputs, r->nmodel_inputs + 1, r->amodel_inputs);
+		r->model_inputs[r->nmodel_inputs++] = xstrdup(model_id);
+		return 0;
+	}
+	ALLOC_GROW(r->model_outputs, r->nmodel_outputs + 1, r->amodel_outputs);
+	r->model_outputs[r->nmodel_outputs].model_id = xstrdup(model_id);
+	r->model_outputs[r->nmodel_outputs++].step = step;
+	return 0;
+}
+
 static void dataset_input_release(cairn_dataset_input *in)
 {
 	size_t i;
@@ -127,6 +143,8 @@ int local_run_get(cairn_run **out, cairn_repo *repo, const char *run_id)
 		err = db_run_read(repo->db, r->row.key, &reader, r);
 	if (!err)
 		err = db_dataset_inputs_read(repo->db, r->row.key, run_add_dataset, r);
+	if (!err)
+		err = db_run_models_read(repo->db, r->row.key, run_add_model, r);
 	db_rollback(repo->db);
 	if (err < 0)
 		goto fail;
@@ -160,6 +178,12 @@ void cairn_run_free(cairn_run *r)
 	}
 	for (i = 0; i < r->ndatasets; i++)
 		dataset_input_release(&r->datasets[i]);
+	for (i = 0; i < r->nmodel_outputs; i++)
+		free((char *)r->model_outputs[i].model_id);
+	for (i = 0; i < r->nmodel_inputs; i++)
+		free(r->model_inputs[i]);
+	free(r->model_outputs);
+	free(r->model_inputs);
 	free(r->params);
 	free(r->tags);
 	free(r->metrics);
@@ -223,6 +247,27 @@ const cairn_dataset_input *cairn_run_dataset_input(const cairn_run *run,
 						   size_t i)
 {
 	return i < run->ndatasets ? &run->datasets[i] : NULL;
+}
+
+size_t cairn_run_model_output_count(const cairn_run *run)
+{
+	return run->nmodel_outputs;
+}
+
+const cairn_model_output *cairn_run_model_output(const cairn_run *run,
+						 size_t i)
+{
+	return i < run->nmodel_outputs ? &run->model_outputs[i] : NULL;
+}
+
+size_t cairn_run_model_input_count(const cairn_run *run)
+{
+	return run->nmodel_inputs;
+}
+
+const char *cairn_run_model_input(const cairn_run *run, size_t i)
+{
+	return i < run->nmodel_inputs ? run->model_inputs[i] : NULL;
 }
 
 int local_metric_history(cairn_repo *repo, const char *run_id, const char *key,

@@ -224,7 +224,7 @@ static int experiment_foreach(cairn_repo *repo, cairn_view view,
 
 /* ---------------------------------------------------------------- runs */
 
-static void random_hex(char *out, size_t bytes)
+void track_random_hex(char *out, size_t bytes)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char r[64];
@@ -239,7 +239,7 @@ static void random_hex(char *out, size_t bytes)
 	out[2 * bytes] = '\0';
 }
 
-static void generate_name(struct buf *out)
+void track_generate_name(struct buf *out)
 {
 	static const char *const adjectives[] = {
 		"amber", "bold", "brave", "bright", "calm", "clever", "crisp",
@@ -284,7 +284,7 @@ static int run_create(struct buf *id_out, cairn_repo *repo,
 	if (opts->name && *opts->name)
 		buf_puts(&name, opts->name);
 	else
-		generate_name(&name);
+		track_generate_name(&name);
 	if ((err = track_check_value("Run name", "mlflow.runName", name.ptr,
 				     TRACK_MAX_TAG_VALUE)) < 0)
 		goto done;
@@ -292,7 +292,7 @@ static int run_create(struct buf *id_out, cairn_repo *repo,
 		if ((err = cairn_validate("tag", opts->tags[t].key,
 					  opts->tags[t].value)) < 0)
 			goto done;
-	random_hex(id, 16);
+	track_random_hex(id, 16);
 	r.info.run_id = id;
 	r.info.name = name.ptr;
 	r.info.experiment_id = e.id;

@@ -47,6 +47,20 @@ int local_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
 			void *payload);
 int local_artifact_download(cairn_repo *repo, const char *run_id,
 			    const char *path, const char *dest);
+/* A logged model's files (logged_model.c), by the model's row key. */
+int local_model_artifact_write_fd(cairn_repo *repo, int64_t model, int fd,
+				  const char *path);
+int local_model_artifact_read(cairn_repo *repo, int64_t model, const char *path,
+			      int fd);
+int local_model_artifact_list(cairn_repo *repo, int64_t model, const char *path,
+			      int (*cb)(const cairn_artifact *a, void *payload),
+			      void *payload);
+/* An artifact path checked and normalised (tracking.c): "" is the top. */
+int track_clean_path(struct buf *out, const char *path);
+/* Names and ids as the local store makes them (track_local.c). */
+void track_random_hex(char *out, size_t bytes);
+void track_generate_name(struct buf *out);
+
 int local_checkpoint_record(cairn_repo *repo, const char *run_id, int64_t step,
 			    const char *path, const char *meta_json);
 int local_checkpoint_foreach(cairn_repo *repo, const char *run_id,

@@ -452,7 +452,7 @@ int cairn_log_input(cairn_repo *repo, const char *run_id, const char *data_spec,
 /* -------------------------------------------------------- run artifacts */
 
 /* Check and normalise an artifact path: relative, no "." or "..". */
-static int clean_path(struct buf *out, const char *path)
+int track_clean_path(struct buf *out, const char *path)
 {
 	const char *p = path ? path : "";
 
@@ -491,7 +491,7 @@ static int dest_path(struct buf *out, const char *dir, const char *local_path)
 	char *base;
 	int err;
 
-	if ((err = clean_path(out, dir)) < 0)
+	if ((err = track_clean_path(out, dir)) < 0)
 		return err;
 	base = path_absolute(local_path);
 	if (base) {
@@ -525,7 +525,7 @@ int cairn_log_artifact_fd(cairn_repo *repo, const char *run_id, int fd,
 	int err;
 
 	if ((err = check_run_id(run_id)) == 0 &&
-	    (err = clean_path(&dest, path)) == 0) {
+	    (err = track_clean_path(&dest, path)) == 0) {
 		if (!dest.len)
 			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
 					       "an artifact file needs a name");
@@ -543,7 +543,7 @@ int cairn_artifact_read(cairn_repo *repo, const char *run_id, const char *path,
 	int err;
 
 	if ((err = check_run_id(run_id)) == 0 &&
-	    (err = clean_path(&clean, path)) == 0)
+	    (err = track_clean_path(&clean, path)) == 0)
 		err = repo->track->artifact_read(repo, run_id, buf_cstr(&clean), fd);
 	buf_release(&clean);
 	return err;
@@ -555,7 +555,7 @@ int cairn_artifact_delete(cairn_repo *repo, const char *run_id, const char *path
 	int err;
 
 	if ((err = check_run_id(run_id)) == 0 &&
-	    (err = clean_path(&clean, path)) == 0) {
+	    (err = track_clean_path(&clean, path)) == 0) {
 		if (!clean.len)
 			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
 					       "name the artifact to delete");
@@ -574,7 +574,7 @@ int cairn_artifact_list(cairn_repo *repo, const char *run_id, const char *path,
 	int err;
 
 	if ((err = check_run_id(run_id)) == 0 &&
-	    (err = clean_path(&clean, path)) == 0)
+	    (err = track_clean_path(&clean, path)) == 0)
 		err = repo->track->artifact_list(repo, run_id, buf_cstr(&clean), cb, payload);
 	buf_release(&clean);
 	return err;
@@ -590,7 +590,7 @@ int cairn_artifact_download(cairn_repo *repo, const char *run_id,
 		return cairn_error_setc(CAIRN_EEXISTS, CAIRN_ERRCLASS_INVALID,
 					"'%s' already exists", dest);
 	if ((err = check_run_id(run_id)) == 0 &&
-	    (err = clean_path(&clean, path)) == 0)
+	    (err = track_clean_path(&clean, path)) == 0)
 		err = repo->track->artifact_download(repo, run_id, buf_cstr(&clean), dest);
 	buf_release(&clean);
 	return err;
@@ -653,7 +653,7 @@ int cairn_log_checkpoint_artifact(cairn_repo *repo, const char *run_id,
 
 	if ((err = check_run_id(run_id)) == 0 &&
 	    (err = check_checkpoint(step, meta_json)) == 0 &&
-	    (err = clean_path(&clean, artifact_path)) == 0) {
+	    (err = track_clean_path(&clean, artifact_path)) == 0) {
 		if (!clean.len)
 			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
 					       "a checkpoint needs an artifact path");

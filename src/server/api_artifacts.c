@@ -5,7 +5,8 @@
  * A proxy path is <experiment_id>/<run_id>/artifacts/<relpath>, the
  * layout MLflow's own server keeps under its artifact root, so that the
  * run's artifact_uri mlflow-artifacts:/<exp>/<run>/artifacts resolves
- * here. The experiment in the path must be the run's. Uploads (PUT) and
+ * here; <experiment_id>/models/<model_id>/artifacts/<relpath> is a logged
+ * model's file (MLflow 3), handed to api_logged_models.c. The experiment in the path must be the run's. Uploads (PUT) and
  * downloads (GET) stream through http.c's struct http_stream: the bytes
  * go between the connection and the object store without being held
  * whole; listings show basenames only, as MLflow's do, with the levels
@@ -23,6 +24,7 @@
 #include <strings.h>
 
 #include "server/api.h"
+#include "server/api_model_proxy.h"
 #include "server/http.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -302,7 +304,10 @@ static int proxy_list(cairn_repo *repo, json_t *params, struct api_result *res)
 		json_decref(files);
 		return -1;
 	}
-	if (t.depth == 0) {
+	if ((err = api_model_proxy_list(repo, (const char *const *)t.comp,
+					t.depth, t.rel, files, res)) != 1) {
+		/* a logged model's directory (api_logged_models.c) */
+	} else if (t.depth == 0) {
 		err = cairn_experiment_foreach(repo, CAIRN_VIEW_ALL,
 					       list_experiment, files);
 		if (err < 0)
@@ -384,8 +389,7 @@ static int stat_file(const cairn_artifact *a, void *payload)
 	return 1; /* the first entry tells enough */
 }
 
-/* werkzeug's Content-Disposition for an attachment. */
-static char *disposition(const char *path)
+char *http_artifact_disposition(const char *path)
 {
 	const char *base = strrchr(path, '/'), *c;
 	struct buf b = BUF_INIT;
@@ -457,7 +461,7 @@ static int start_download(cairn_repo *repo, const char *run_id, const char *rel,
 	st->length = (int64_t)sf.size;
 	snprintf(st->content_type, sizeof(st->content_type), "%s",
 		 http_guess_type(rel));
-	st->disposition = disposition(rel);
+	st->disposition = http_artifact_disposition(rel);
 	return 0;
 }
 
@@ -472,7 +476,10 @@ static int proxy_download(cairn_repo *repo, json_t *params,
 
 	if (target_parse(&t, path, res) < 0)
 		return -1;
-	if (!target_in_run(&t))
+	if ((err = api_model_proxy_download(repo, (const char *const *)t.comp,
+					    t.depth, t.rel, path, st, res)) != 1)
+		; /* a logged model's file (api_logged_models.c) */
+	else if (!target_in_run(&t))
 		err = no_file(res, path);
 	else if ((err = find_run(&run, repo, t.comp[0], t.comp[1], res)) == 1)
 		err = no_file(res, path);
@@ -518,7 +525,10 @@ static int proxy_upload(cairn_repo *repo, json_t *params,
 
 	if (target_parse(&t, path, res) < 0)
 		return -1;
-	if (!target_in_run(&t) || !*t.rel) {
+	if ((err = api_model_proxy_upload(repo, (const char *const *)t.comp,
+					  t.depth, t.rel, st, res)) != 1) {
+		/* a logged model's file (api_logged_models.c) */
+	} else if (!target_in_run(&t) || !*t.rel) {
 		err = not_run_artifact(res, path);
 	} else if ((err = find_run(&run, repo, NULL, t.comp[1], res)) == 1) {
 		err = no_run(res, t.comp[1]);

@@ -1,7 +1,7 @@
 /*
  * api_runs.c: MLflow's run routes (create, update, delete, restore, get,
  * log-metric, log-parameter, set-tag, delete-tag, log-batch, log-model,
- * log-inputs, search), metric histories (get-history and the UI's bulk
+ * log-inputs, outputs, search), metric histories (get-history and the UI's bulk
  * and bulk-interval forms) and run artifact listings, over libcairn.
  *
  * Conventions of the handlers here:
@@ -591,11 +591,12 @@ int api_runs_log_inputs(cairn_repo *repo, json_t *params, struct api_result *res
 {
 	json_t *list = NULL, *models = NULL;
 	cairn_dataset_input *records = NULL;
+	const char **model_ids = NULL;
 	struct dataset *ds = NULL;
 	cairn_run *run = NULL;
 	struct buf spec = BUF_INIT;
 	const char *id;
-	size_t i, n = 0, nrecords = 0;
+	size_t i, n = 0, nrecords = 0, nmodels = 0;
 	int err, ret = -1;
 
 	if (api_get_run_id(&id, params, res) < 0 ||
@@ -616,10 +617,17 @@ int api_runs_log_inputs(cairn_repo *repo, json_t *params, struct api_result *res
 		    "is %s.", id, cairn_run_info_get(run)->lifecycle_stage);
 		goto done;
 	}
-	if (json_array_size(models)) {
-		api_fail(res, 501, "NOT_IMPLEMENTED",
-			 "logging model inputs is not supported yet");
-		goto done;
+	nmodels = json_array_size(models);
+	model_ids = xcalloc(nmodels + 1, sizeof(*model_ids));
+	for (i = 0; i < nmodels; i++) {
+		json_t *m = json_array_get(models, i);
+
+		if (!json_is_object(m)) {
+			BAD(res, "ModelInput cannot be None");
+			goto done;
+		}
+		if (api_get_string(&model_ids[i], m, "model_id", 1, res) < 0)
+			goto done;
 	}
 	records = xcalloc(n + 1, sizeof(*records));
 	for (i = 0; i < n; i++) {
@@ -632,6 +640,11 @@ int api_runs_log_inputs(cairn_repo *repo, json_t *params, struct api_result *res
 	}
 	if ((err = cairn_log_dataset_inputs(repo, id, records, nrecords)) < 0) {
 		api_fail_run(res, err, id);
+		goto done;
+	}
+	if (nmodels && (err = cairn_log_model_inputs(repo, id, model_ids,
+						      nmodels)) < 0) {
+		api_fail_cairn(res, err);
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
@@ -652,7 +665,52 @@ done:
 	for (i = 0; i < n; i++)
 		free(ds[i].tags);
 	free(records);
+	free(model_ids);
 	free(ds);
+	return ret;
+}
+
+/* -------------------------------------------------------------- outputs */
+
+/* MLflow 3's runs/outputs: the logged models a run produced, with steps. */
+int api_runs_log_outputs(cairn_repo *repo, json_t *params, struct api_result *res)
+{
+	cairn_model_output *outputs = NULL;
+	cairn_run *run = NULL;
+	json_t *models = NULL;
+	const char *id;
+	size_t i, n;
+	int err, ret = -1;
+
+	if (api_get_run_id(&id, params, res) < 0 ||
+	    api_get_array(&models, params, "models", 0, res) < 0)
+		return -1;
+	n = json_array_size(models);
+	outputs = xcalloc(n + 1, sizeof(*outputs));
+	for (i = 0; i < n; i++) {
+		json_t *m = json_array_get(models, i);
+
+		if (!json_is_object(m)) {
+			BAD(res, "ModelOutput cannot be None");
+			goto done;
+		}
+		if (api_get_string(&outputs[i].model_id, m, "model_id", 1, res) < 0 ||
+		    api_get_int64(&outputs[i].step, m, "step", 0, res) < 0)
+			goto done;
+	}
+	if ((err = cairn_run_get(&run, repo, id)) < 0) {
+		api_fail_run(res, err, id);
+		goto done;
+	}
+	/* the run exists: a not-found now is a model's */
+	if ((err = cairn_log_model_outputs(repo, id, outputs, n)) < 0) {
+		api_fail_cairn(res, err);
+		goto done;
+	}
+	ret = 0;
+done:
+	cairn_run_free(run);
+	free(outputs);
 	return ret;
 }
 

@@ -63,6 +63,20 @@ const struct api_route api_tracking_routes[] = {
 	/* MLflow 3's additions, last so that fuzz corpora keep their routes */
 	{ "POST", "/mlflow/experiments/search-datasets",
 	  api_experiments_search_datasets },
+	{ "POST", "/mlflow/runs/outputs", api_runs_log_outputs },
+	{ "POST", "/mlflow/logged-models", api_logged_models_create },
+	{ "POST", "/mlflow/logged-models/search", api_logged_models_search },
+	{ "GET", "/mlflow/logged-models/{model_id}", api_logged_models_get },
+	{ "PATCH", "/mlflow/logged-models/{model_id}", api_logged_models_finalize },
+	{ "DELETE", "/mlflow/logged-models/{model_id}", api_logged_models_delete },
+	{ "PATCH", "/mlflow/logged-models/{model_id}/tags",
+	  api_logged_models_set_tags },
+	{ "DELETE", "/mlflow/logged-models/{model_id}/tags/{tag_key}",
+	  api_logged_models_delete_tag },
+	{ "GET", "/mlflow/logged-models/{model_id}/artifacts/directories",
+	  api_logged_models_list_artifacts },
+	{ "POST", "/mlflow/logged-models/{model_id}/params",
+	  api_logged_models_log_params },
 	{ NULL, NULL, NULL }
 };
 
@@ -329,6 +343,7 @@ static json_t *record_json(const cairn_dataset_input *in)
 json_t *api_run_json(const cairn_run *run)
 {
 	json_t *data = json_object(), *inputs = json_object(), *list;
+	json_t *outputs = json_object();
 	size_t i, n;
 
 	if ((n = cairn_run_metric_count(run))) {
@@ -362,9 +377,27 @@ json_t *api_run_json(const cairn_run *run)
 		json_object_set_new(inputs, "dataset_inputs", list);
 	else
 		json_decref(list);
-	return json_pack("{s:o, s:o, s:o}", "info",
+	if ((n = cairn_run_model_input_count(run))) {
+		list = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(list, json_pack("{s:s}", "model_id",
+							      cairn_run_model_input(run, i)));
+		json_object_set_new(inputs, "model_inputs", list);
+	}
+	if ((n = cairn_run_model_output_count(run))) {
+		list = json_array();
+		for (i = 0; i < n; i++) {
+			const cairn_model_output *o = cairn_run_model_output(run, i);
+
+			json_array_append_new(list, json_pack("{s:s, s:I}", "model_id",
+							      o->model_id, "step",
+							      (json_int_t)o->step));
+		}
+		json_object_set_new(outputs, "model_outputs", list);
+	}
+	return json_pack("{s:o, s:o, s:o, s:o}", "info",
 			 api_run_info_json(cairn_run_info_get(run)), "data", data,
-			 "inputs", inputs);
+			 "inputs", inputs, "outputs", outputs);
 }
 
 int api_fail_run(struct api_result *res, int err, const char *run_id)

@@ -114,5 +114,28 @@ int api_metrics_get_history_bulk_interval(cairn_repo *repo, json_t *params,
 					  struct api_result *res);
 int api_artifacts_list(cairn_repo *repo, json_t *params,
 		       struct api_result *res);
+int api_runs_log_outputs(cairn_repo *repo, json_t *params,
+			 struct api_result *res);
+
+/* api_logged_models.c */
+json_t *api_logged_model_json(const cairn_logged_model *m);
+int api_logged_models_create(cairn_repo *repo, json_t *params,
+			     struct api_result *res);
+int api_logged_models_get(cairn_repo *repo, json_t *params,
+			  struct api_result *res);
+int api_logged_models_finalize(cairn_repo *repo, json_t *params,
+			       struct api_result *res);
+int api_logged_models_delete(cairn_repo *repo, json_t *params,
+			     struct api_result *res);
+int api_logged_models_search(cairn_repo *repo, json_t *params,
+			     struct api_result *res);
+int api_logged_models_set_tags(cairn_repo *repo, json_t *params,
+			       struct api_result *res);
+int api_logged_models_delete_tag(cairn_repo *repo, json_t *params,
+				 struct api_result *res);
+int api_logged_models_list_artifacts(cairn_repo *repo, json_t *params,
+				     struct api_result *res);
+int api_logged_models_log_params(cairn_repo *repo, json_t *params,
+				 struct api_result *res);
 
 #endif

@@ -136,5 +136,7 @@ int http_artifact_path(struct buf *out, const char *path);
 
 /* The Content-Type MLflow gives an artifact, from its name. */
 const char *http_guess_type(const char *name);
+/* werkzeug's Content-Disposition for an attachment of that name (owned). */
+char *http_artifact_disposition(const char *path);
 
 #endif

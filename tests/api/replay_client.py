@@ -29,6 +29,14 @@ get-download-uri, whose URI the model files are then downloaded through;
 plus the searches MLflow's search_registered_models and
 search_model_versions send.
 
+Then the MLflow 3.x client's log_model (mlflow-rest.md 1.7): create a
+logged model (POST logged-models, with the run as its source), tag it,
+upload its files to its own artifact location
+mlflow-artifacts:/<exp>/models/<model_id>/artifacts, record it as the
+run's output (runs/outputs), finalize it READY, get it, search for it,
+list its files (the proxy, and logged-models/<id>/artifacts/directories)
+and download them byte for byte.
+
     replay_client.py [--cairn BIN] [--tmp DIR]
 
 Prints "ok N - ..." per call, then "N passed, M failed, K skipped"; exits 1
@@ -324,6 +332,8 @@ class Replay:
         self.stopped = None
         self.exp_id = self.run_id = self.artifact_uri = None
         self.files = {}  # run-relative path -> bytes
+        self.model_id = self.model_uri = None
+        self.model_files = {}  # model-relative path -> bytes
 
     def step(self, name, fn):
         self.n += 1
@@ -761,6 +771,172 @@ class Replay:
         vs = obj.get("model_versions", [])
         need([v["version"] for v in vs] == ["1"], "versions %s", vs)
 
+    # -- MLflow 3.x log_model: a logged model
+
+    def check_model(self, m, where="model"):
+        def info(v, w):
+            check_fields(v, w, {
+                "model_id": string, "experiment_id": experiment_id,
+                "name": string, "creation_timestamp_ms": int64,
+                "last_updated_timestamp_ms": int64, "artifact_uri": string,
+                "status": string, "model_type": string,
+                "source_run_id": run_id, "tags": list_of(key_value)},
+                ("model_id", "experiment_id", "name", "artifact_uri",
+                 "status", "creation_timestamp_ms"))
+            need(re.match(r"^m-[0-9a-f]{32}$", v["model_id"]),
+                 "%s.model_id %r is not m-<32 hex>", w, v["model_id"])
+            need(v["artifact_uri"] == "mlflow-artifacts:/%s/models/%s/"
+                 "artifacts" % (v["experiment_id"], v["model_id"]),
+                 "%s.artifact_uri %r", w, v["artifact_uri"])
+        check_fields(m, where, {"info": info, "data": lambda v, w:
+                                check_fields(v, w, {
+                                    "params": list_of(key_value),
+                                    "metrics": list_of(check_metric)})},
+                     ("info",))
+        return m["info"]
+
+    def create_logged_model(self):
+        self.needs("run_id")
+        obj = ok200(*self.wire.api("POST", "/logged-models", None, {
+            "experiment_id": self.exp_id, "name": "model",
+            "model_type": "sklearn", "source_run_id": self.run_id,
+            "params": [{"key": "alpha", "value": "0.5"}],
+            "tags": [{"key": "mlflow.source.type", "value": "LOCAL"}]}))
+        i = self.check_model(obj.get("model"))
+        need(i["status"] == "LOGGED_MODEL_PENDING" and i["name"] == "model"
+             and i["source_run_id"] == self.run_id, "model info: %s", i)
+        self.model_id = i["model_id"]
+        self.model_uri = i["artifact_uri"]
+
+    def tag_logged_model(self):
+        self.needs("model_id")
+        obj = ok200(*self.wire.api(
+            "PATCH", "/logged-models/%s/tags" % self.model_id, None,
+            {"model_id": self.model_id, "tags": [
+                {"key": "mlflow.user", "value": "root"}]}))
+        tags = by_key(self.check_model(obj["model"]).get("tags"))
+        need(tags.get("mlflow.user", {}).get("value") == "root" and
+             "mlflow.source.type" in tags, "tags: %s", tags)
+
+    def model_path(self, rel=""):
+        self.needs("model_uri")
+        root = self.model_uri[len("mlflow-artifacts:"):].lstrip("/")
+        return root + ("/" + rel if rel else "")
+
+    def put_model_file(self, rel, data, mime):
+        target = ARTIFACTS + "/" + urllib.parse.quote(self.model_path(rel))
+        status, hdrs, body = self.wire.send(
+            "PUT", target, data, {"Content-Type": mime,
+                                  "Content-Length": str(len(data))})
+        obj = ok200(status, self.wire.json_of(status, hdrs, body))
+        need(obj == {}, "expected {}, got %s", obj)
+        self.model_files[rel] = data
+
+    def log_outputs(self):
+        self.needs("model_id")
+        self.empty_ok("/runs/outputs", {"run_id": self.run_id, "models": [
+            {"model_id": self.model_id, "step": 0}]})
+
+    def finalize_logged_model(self):
+        self.needs("model_id")
+        obj = ok200(*self.wire.api(
+            "PATCH", "/logged-models/" + self.model_id, None,
+            {"model_id": self.model_id, "status": "LOGGED_MODEL_READY"}))
+        i = self.check_model(obj["model"])
+        need(i["status"] == "LOGGED_MODEL_READY", "status %s", i["status"])
+
+    def get_logged_model(self):
+        self.needs("model_id")
+        obj = ok200(*self.wire.api("GET", "/logged-models/" + self.model_id))
+        i = self.check_model(obj["model"])
+        need(i["status"] == "LOGGED_MODEL_READY" and
+             i["model_id"] == self.model_id, "model info: %s", i)
+        p = {e["key"]: e["value"] for e in obj["model"]["data"].get(
+            "params", [])}
+        need(p == {"alpha": "0.5"}, "params: %s", p)
+
+    def search_logged_models(self):
+        self.needs("model_id")
+        obj = ok200(*self.wire.api("POST", "/logged-models/search", None, {
+            "experiment_ids": [self.exp_id],
+            "filter": "name = 'model' AND status = 'LOGGED_MODEL_READY'",
+            "max_results": 50,
+            "order_by": [{"field_name": "creation_timestamp",
+                          "ascending": False}]}))
+        models = obj.get("models", [])
+        for k, m in enumerate(models):
+            self.check_model(m, "models[%d]" % k)
+        ids = [m["info"]["model_id"] for m in models]
+        need(ids == [self.model_id], "models %s, expected %s", ids,
+             self.model_id)
+        need("next_page_token" not in obj, "a next_page_token: %s", obj)
+
+    def run_outputs(self):
+        r = self.get_run()
+        out = r.get("outputs", {}).get("model_outputs")
+        need(out == [{"model_id": self.model_id, "step": 0}],
+             "outputs.model_outputs: %s", out)
+
+    def list_model_proxy(self, rel=""):
+        params = [("path", self.model_path(rel))]
+        status, hdrs, data = self.wire.send(
+            "GET", ARTIFACTS + "?" + urllib.parse.urlencode(params))
+        obj = ok200(status, self.wire.json_of(status, hdrs, data))
+        got = sorted(obj.get("files", []), key=lambda f: f["path"])
+        saved, self.files = self.files, self.model_files
+        try:
+            want = self.expected_listing(rel)
+        finally:
+            self.files = saved
+        need(got == want, "listing of %r:\n got %s\nwant %s", rel,
+             json.dumps(got), json.dumps(want))
+
+    def list_model_directories(self):
+        self.needs("model_id")
+        obj = ok200(*self.wire.api(
+            "GET", "/logged-models/%s/artifacts/directories" % self.model_id))
+        check_fields(obj, "body", {"root_uri": string, "files": list_of(
+            lambda f, w: check_file_info(f, w, False))}, ("root_uri",))
+        need(obj["root_uri"] == self.model_uri, "root_uri %r", obj["root_uri"])
+        got = sorted(f["path"] for f in obj.get("files", []))
+        want = sorted(self.model_files)
+        need(got == want, "files %s, expected %s", got, want)
+
+    def download_model_file(self, rel):
+        target = ARTIFACTS + "/" + urllib.parse.quote(self.model_path(rel))
+        status, hdrs, data = self.wire.send("GET", target)
+        if status != 200:
+            raise Fail("status %d, expected 200: %.300r" % (status, data))
+        need(data == self.model_files[rel], "%s: %d bytes back, not the %d "
+             "sent", rel, len(data), len(self.model_files[rel]))
+
+    def play3(self):
+        s = self.step
+        s("3.x POST logged-models (log_model)", self.create_logged_model)
+        s("3.x PATCH logged-models/<id>/tags", self.tag_logged_model)
+        files = [("MLmodel", b"artifact_path: model\nflavors:\n  sklearn:\n"
+                  b"    pickled_model: model.pkl\n", "text/plain"),
+                 ("model.pkl", os.urandom(2048), "application/octet-stream"),
+                 ("requirements.txt", b"scikit-learn\n", "text/plain")]
+        for rel, data, mime in files:
+            s("3.x PUT mlflow-artifacts/artifacts/<exp>/models/<id>/"
+              "artifacts/%s" % rel,
+              lambda a=rel, b=data, c=mime: self.put_model_file(a, b, c))
+        s("3.x POST runs/outputs", self.log_outputs)
+        s("3.x PATCH logged-models/<id> (finalize READY)",
+          self.finalize_logged_model)
+        s("3.x GET logged-models/<id>", self.get_logged_model)
+        s("3.x POST logged-models/search", self.search_logged_models)
+        s("3.x GET runs/get: outputs.model_outputs", self.run_outputs)
+        s("3.x GET mlflow-artifacts/artifacts?path=<model root>",
+          self.list_model_proxy)
+        s("3.x GET logged-models/<id>/artifacts/directories",
+          self.list_model_directories)
+        for rel, _, _ in files:
+            s("3.x GET mlflow-artifacts/artifacts/<exp>/models/<id>/"
+              "artifacts/%s" % rel,
+              lambda a=rel: self.download_model_file(a))
+
     # -- the sequence
 
     def play(self):
@@ -870,6 +1046,7 @@ def main(argv):
               % (server.url, (time.monotonic() - t0) * 1000))
         rp = Replay(server, workdir)
         rp.play()
+        rp.play3()
         rp.wire.client.close()
         problems = server.stop()
         rp.n += 1

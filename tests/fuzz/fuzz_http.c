@@ -34,6 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		params = json_object();
 		http_route_match("/mlflow-artifacts/artifacts/{path...}", text, params);
 		http_route_match("/x/{id}/y", text, params);
+		http_route_match("/mlflow/logged-models/{model_id}/tags/{tag_key}",
+				 text, params);
 		json_decref(params);
 		break;
 	default:

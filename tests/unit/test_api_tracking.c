@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "server/api.h"
+#include "server/http.h"
 #include "util/buf.h"
 #include "util/fs.h"
 
@@ -57,13 +58,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const struct api_route *route(const char *method, const char *path)
+/* The route of method and path; its path captures go into params. */
+static const struct api_route *route(const char *method, const char *path,
+				     json_t *params)
 {
 	const struct api_route *r;
 
 	for (r = api_tracking_routes; r->method; r++)
-		if (!strcmp(r->method, method) && !strcmp(r->path, path))
+		if (!strcmp(r->method, method) &&
+		    http_route_match(r->path, path, NULL) == 1) {
+			if (params)
+				http_route_match(r->path, path, params);
 			return r;
+		}
 	return NULL;
 }
 
@@ -71,12 +78,12 @@ static const struct api_route *route(const char *method, const char *path)
 static int call(struct fixture *f, const char *method, const char *path,
 		json_t *params)
 {
-	const struct api_route *r = route(method, path);
+	const struct api_route *r;
 	int ret;
 
-	if (!r)
-		fail_msg("no route %s %s", method, path);
 	assert_non_null(params);
+	if (!(r = route(method, path, params)))
+		fail_msg("no route %s %s", method, path);
 	json_decref(f->resp);
 	f->resp = NULL;
 	memset(&f->res, 0, sizeof(f->res));
@@ -215,6 +222,15 @@ static void test_routes(void **state)
 		"GET /mlflow/metrics/get-history-bulk-interval",
 		"GET /mlflow/artifacts/list",
 		"POST /mlflow/experiments/search-datasets",
+		"POST /mlflow/runs/outputs", "POST /mlflow/logged-models",
+		"POST /mlflow/logged-models/search",
+		"GET /mlflow/logged-models/{model_id}",
+		"PATCH /mlflow/logged-models/{model_id}",
+		"DELETE /mlflow/logged-models/{model_id}",
+		"PATCH /mlflow/logged-models/{model_id}/tags",
+		"DELETE /mlflow/logged-models/{model_id}/tags/{tag_key}",
+		"GET /mlflow/logged-models/{model_id}/artifacts/directories",
+		"POST /mlflow/logged-models/{model_id}/params",
 	};
 	const struct api_route *r, *s;
 	size_t i, n = 0;
@@ -232,7 +248,9 @@ static void test_routes(void **state)
 		char method[8], path[128];
 
 		assert_int_equal(sscanf(expected[i], "%7s %127s", method, path), 2);
-		assert_non_null(route(method, path));
+		r = route(method, path, NULL);
+		assert_non_null(r);
+		assert_string_equal(r->path, path);
 	}
 }
 
@@ -1153,7 +1171,7 @@ static void test_log_inputs(void **state)
 			      "experiment_ids"), 400);
 	assert_int_equal(POST(f, "experiments/search-datasets", "{}"), 400);
 	assert_int_equal(POST(f, "runs/log-inputs", "{s:s, s:[{s:s}]}", "run_id", run,
-			      "models", "model_id", "m-1"), 501);
+			      "models", "model_id", "m-1"), 404);
 	/* Malformed. */
 	assert_int_equal(POST(f, "runs/log-inputs", "{s:s, s:[{s:{s:s, s:s, s:s}}]}",
 			      "run_id", run, "datasets", "dataset", "name", "d",
@@ -1799,7 +1817,7 @@ static int run_case(struct fixture *f, const char *dir, const char *name,
 		rest = target + 13;
 	else
 		rest = "";
-	if (!(r = route(method, rest))) {
+	if (!(r = route(method, rest, NULL))) {
 		ret = 1;
 		goto done;
 	}
