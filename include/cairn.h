@@ -986,6 +986,62 @@ int cairn_model_alias_foreach(cairn_repo *repo, const char *name,
 					void *payload),
 			      void *payload);
 
+/* ------------------------------------------ promotion, history, rollback */
+
+typedef struct {
+	unsigned int version;
+	const char *reason;  /* why, recorded with the move (may be NULL) */
+	int expect_set;      /* compare-and-swap on the alias's holder: */
+	uint64_t expect;     /* the version that must hold it now; 0: no holder */
+} cairn_model_promote_options;
+#define CAIRN_MODEL_PROMOTE_OPTIONS_VERSION 1
+#define CAIRN_MODEL_PROMOTE_OPTIONS_INIT { CAIRN_MODEL_PROMOTE_OPTIONS_VERSION, NULL, 0, 0 }
+
+/**
+ * Point an alias at a version as a recorded promotion: refused for an
+ * Archived version; with expect_set, refused (CAIRN_ECONFLICT, nothing
+ * changed) unless the alias is still held by the version expected, so of
+ * two concurrent promotions from the same state one wins and the other
+ * learns who moved it. Promoting the version that holds it already is a
+ * no-op.
+ */
+int cairn_model_promote(cairn_repo *repo, const char *name, uint64_t version,
+			const char *alias, const cairn_model_promote_options *opts);
+
+/** One move in a model's history (from the audit log). */
+typedef struct {
+	int64_t time;         /* ms since the epoch */
+	const char *actor;
+	const char *action;   /* "model.alias.set", "model.alias.rollback", ... */
+	const char *alias;    /* the alias moved, or NULL for a stage move */
+	const char *stage;    /* the new stage of a stage move, else NULL */
+	uint64_t from, to;    /* versions (alias moves; 0: none) */
+	uint64_t version;     /* the version a stage move moved */
+	const char *reason;   /* or NULL */
+} cairn_model_move;
+
+/**
+ * The alias and stage moves of a model, oldest first: every alias only
+ * that alias's (alias non-NULL: also no stage moves). Registrations and
+ * deletions that drop aliases are moves too.
+ */
+int cairn_model_history(cairn_repo *repo, const char *name, const char *alias,
+			int (*cb)(const cairn_model_move *m, void *payload),
+			void *payload);
+
+/** The version that held alias at time_ms: 1 and *version, 0 if none. */
+int cairn_model_alias_at(uint64_t *version, cairn_repo *repo, const char *name,
+			 const char *alias, int64_t time_ms);
+
+/**
+ * Move alias back to its previous holder, in one step, after verifying
+ * every byte of that version; repeated rollbacks walk further back
+ * (deleted versions are passed over). *to gets the version now holding
+ * it. CAIRN_ENOTFOUND if there is nothing to go back to.
+ */
+int cairn_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
+			 const char *alias, const char *reason);
+
 /**
  * Resolve a model URI to a version: models:/NAME/VERSION,
  * models:/NAME/STAGE (the highest version in the stage), models:/NAME@ALIAS,

@@ -2,7 +2,8 @@
  * cmd_models.c: `cairn models ...`, the model registry on the command
  * line: registered models (create, list, show, rename, describe, tag,
  * delete) here; versions, stages, aliases, downloads and metadata in
- * cmd_models_versions.c.
+ * cmd_models_versions.c; promotion, history and rollback in
+ * cmd_models_history.c.
  *
  * A version is named either as NAME VERSION or as a models:/ URI
  * (models:/NAME/3, models:/NAME/Production, models:/NAME@champion,
@@ -372,6 +373,10 @@ static const struct {
 	{ "download", models_download },
 	{ "verify", models_verify },
 	{ "metadata", models_metadata },
+	{ "promote", models_promote },
+	{ "rollback", models_rollback },
+	{ "history", models_history },
+	{ "at", models_at },
 };
 
 int cmd_models(int argc, char **argv, struct cli_ctx *ctx)

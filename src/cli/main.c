@@ -168,6 +168,10 @@ const struct cmd commands[] = {
 	  "   or: cairn models download VERSION --out DIR\n"
 	  "   or: cairn models verify VERSION\n"
 	  "   or: cairn models metadata VERSION [--out FILE]\n"
+	  "   or: cairn models promote NAME VERSION --to ALIAS [--expect N|none] --reason TEXT\n"
+	  "   or: cairn models rollback NAME [--alias ALIAS] --reason TEXT\n"
+	  "   or: cairn models history NAME [--alias ALIAS] [--json]\n"
+	  "   or: cairn models at NAME@ALIAS --time 2026-03-01T12:00Z\n"
 	  "\n"
 	  "A VERSION is NAME N, or a model URI: models:/NAME/N, models:/NAME/STAGE\n"
 	  "(the highest version in it), models:/NAME@ALIAS or models:/NAME/latest.\n"
@@ -182,7 +186,14 @@ const struct cmd commands[] = {
 	  "an alias (or a model with one) is deleted only with --force. metadata\n"
 	  "writes JSON with the version, its data set versions, metrics and\n"
 	  "training date. Filters are MLflow's: name, tags.KEY (models); name,\n"
-	  "version_number, run_id, source_path, tags.KEY (versions).\n" },
+	  "version_number, run_id, source_path, tags.KEY (versions).\n"
+	  "promote moves an alias with a recorded reason, refusing Archived\n"
+	  "versions; --expect makes it a compare-and-swap on the current holder\n"
+	  "(a concurrent move is a conflict, nothing changed). rollback moves an\n"
+	  "alias (default production) back to its previous holder after verifying\n"
+	  "that version's bytes; repeated rollbacks walk further back. history\n"
+	  "lists alias and stage moves with actor, time and reason; at tells what\n"
+	  "held an alias at a time (UTC).\n" },
 	{ "server", cmd_server, "serve MLflow's REST API and artifact proxy",
 	  "usage: cairn server [--host HOST] [--port PORT] [--store DIR] [--workers N]\n"
 	  "\n"

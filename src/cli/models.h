@@ -1,7 +1,8 @@
 /*
  * models.h: what the two files of `cairn models` share (cmd_models.c:
  * models and dispatch; cmd_models_versions.c: versions, stages, aliases,
- * downloads, metadata). Each subcommand takes the whole argv
+ * downloads, metadata; cmd_models_history.c: promote, rollback, history,
+ * at). Each subcommand takes the whole argv
  * ("models", SUB, ...) and returns the exit code.
  */
 #ifndef CAIRN_CLI_MODELS_H
@@ -28,5 +29,10 @@ int models_latest(int argc, char **argv, cairn_repo *repo);
 int models_download(int argc, char **argv, cairn_repo *repo);
 int models_verify(int argc, char **argv, cairn_repo *repo);
 int models_metadata(int argc, char **argv, cairn_repo *repo);
+/* cmd_models_history.c */
+int models_promote(int argc, char **argv, cairn_repo *repo);
+int models_rollback(int argc, char **argv, cairn_repo *repo);
+int models_history(int argc, char **argv, cairn_repo *repo);
+int models_at(int argc, char **argv, cairn_repo *repo);
 
 #endif

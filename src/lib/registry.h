@@ -61,6 +61,17 @@ int registry__tree_stats(uint64_t *files, uint64_t *bytes, cairn_repo *repo,
 int registry__read_mlmodel(struct mlmodel *out, cairn_repo *repo,
 			   const cairn_oid *tree, const char *what);
 
+/*
+ * Point alias at version in one recorded transaction (action
+ * "model.alias.set" or "model.alias.rollback", with reason); with
+ * expect_set, only if the alias is still held by expect (0: unset),
+ * else CAIRN_ECONFLICT; refuse_archived refuses an Archived version.
+ */
+int registry__move_alias(cairn_repo *repo, const char *name, const char *alias,
+			 uint64_t version, int expect_set, uint64_t expect,
+			 const char *action, const char *reason,
+			 int refuse_archived);
+
 /* The version as JSON text (for change records and metadata), owned. */
 char *registry__version_json(const cairn_model_version *v);
 

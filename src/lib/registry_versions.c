@@ -604,41 +604,54 @@ int cairn_model_version_tag_foreach(cairn_repo *repo, const char *name,
 	return err < 0 ? err : db_model_version_tag_foreach(repo->db, key, cb, payload);
 }
 
+struct held {
+	struct buf what;
+	json_t *aliases;
+};
+
 static int note_alias(const char *alias, uint64_t version, void *payload)
 {
-	struct buf *b = payload;
+	struct held *h = payload;
 
 	(void)version;
-	buf_printf(b, "%salias '%s'", b->len ? ", " : "", alias);
+	buf_printf(&h->what, "%salias '%s'", h->what.len ? ", " : "", alias);
+	json_array_append_new(h->aliases, json_string(alias));
 	return 0;
 }
 
 static int apply_delete(cairn_repo *repo, struct target *t,
 			struct reg_change *c, void *arg)
 {
-	struct buf held = BUF_INIT;
+	struct held h = { BUF_INIT, json_array() };
 	int force = *(int *)arg, err;
 
 	if (t->v.stage == CAIRN_STAGE_PRODUCTION)
-		buf_puts(&held, "stage Production");
+		buf_puts(&h.what, "stage Production");
 	if ((err = db_model_alias_foreach(repo->db, t->model, t->v.version,
-					  note_alias, &held)) < 0)
+					  note_alias, &h)) < 0)
 		goto done;
-	if (held.len && !force) {
+	if (h.what.len && !force) {
 		err = cairn_error_setc(CAIRN_ECONFLICT, CAIRN_ERRCLASS_INVALID,
 				       "version %llu of model '%s' holds %s; delete "
 				       "it with --force",
 				       (unsigned long long)t->v.version, t->v.name,
-				       held.ptr);
+				       h.what.ptr);
 		goto done;
 	}
 	c->before = registry__version_json(&t->v);
-	if (held.len)
-		c->after = pair_json("deleted", "forced", "held", held.ptr);
+	if (h.what.len) {
+		/* What the forced deletion took away: history replays it. */
+		json_t *o = json_pack("{s:b, s:O, s:s}", "forced", 1, "aliases",
+				      h.aliases, "stage", cairn_stage_name(t->v.stage));
+
+		c->after = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(o);
+	}
 	err = db_model_version_delete(repo->db, t->model, t->key, t->v.version,
 				      registry__now());
 done:
-	buf_release(&held);
+	json_decref(h.aliases);
+	buf_release(&h.what);
 	return err;
 }
 
@@ -722,6 +735,101 @@ int cairn_model_alias_set(cairn_repo *repo, const char *name,
 
 	return err < 0 ? err : change_version(repo, name, version, &c, apply_alias,
 					      (void *)alias);
+}
+
+struct move {
+	const char *alias;
+	int expect_set;
+	uint64_t expect;
+	int refuse_archived;
+};
+
+static int apply_move(cairn_repo *repo, struct target *t, struct reg_change *c,
+		      void *arg)
+{
+	struct move *mv = arg;
+	char num[32], old[32];
+	uint64_t prev = 0;
+	int has = db_model_alias_get(&prev, repo->db, t->model, mv->alias);
+
+	if (has < 0)
+		return has;
+	if (!has)
+		prev = 0;
+	if (mv->expect_set && prev != mv->expect) {
+		char want[32];
+
+		if (prev)
+			snprintf(old, sizeof(old), "version %llu", (unsigned long long)prev);
+		else
+			snprintf(old, sizeof(old), "no version");
+		if (mv->expect)
+			snprintf(want, sizeof(want), "version %llu",
+				 (unsigned long long)mv->expect);
+		else
+			snprintf(want, sizeof(want), "no version");
+		return cairn_error_setc(CAIRN_ECONFLICT, CAIRN_ERRCLASS_INVALID,
+					"alias '%s' of model '%s' is held by %s, not "
+					"%s as expected: it was moved meanwhile; "
+					"nothing changed", mv->alias, t->v.name, old,
+					want);
+	}
+	if (mv->refuse_archived && t->v.stage == CAIRN_STAGE_ARCHIVED)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"version %llu of model '%s' is Archived; it "
+					"cannot be promoted",
+					(unsigned long long)t->v.version, t->v.name);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)t->v.version);
+	snprintf(old, sizeof(old), "%llu", (unsigned long long)prev);
+	c->before = pair_json("alias", mv->alias, "version", has ? old : NULL);
+	c->after = pair_json("alias", mv->alias, "version", num);
+	return db_model_alias_put(repo->db, t->model, mv->alias, t->v.version);
+}
+
+int registry__move_alias(cairn_repo *repo, const char *name, const char *alias,
+			 uint64_t version, int expect_set, uint64_t expect,
+			 const char *action, const char *reason,
+			 int refuse_archived)
+{
+	struct reg_change c = { action, NULL, NULL, NULL, reason };
+	struct move mv = { alias, expect_set, expect, refuse_archived };
+	int err = registry__check_alias(alias);
+
+	return err < 0 ? err : change_version(repo, name, version, &c, apply_move, &mv);
+}
+
+struct holder {
+	const char *alias;
+	uint64_t version;
+};
+
+static int find_holder(const char *alias, uint64_t version, void *payload)
+{
+	struct holder *h = payload;
+
+	if (strcmp(alias, h->alias))
+		return 0;
+	h->version = version;
+	return 1;
+}
+
+int cairn_model_promote(cairn_repo *repo, const char *name, uint64_t version,
+			const char *alias, const cairn_model_promote_options *o)
+{
+	static const cairn_model_promote_options none = CAIRN_MODEL_PROMOTE_OPTIONS_INIT;
+	struct holder h = { alias, 0 };
+	int err;
+
+	if (!o)
+		o = &none;
+	if ((err = registry__check_alias(alias)) < 0 ||
+	    (err = cairn_model_alias_foreach(repo, name, find_holder, &h)) < 0)
+		return err;
+	/* Already there (and as expected): nothing moves, nothing is recorded. */
+	if (h.version == version && version && (!o->expect_set || o->expect == version))
+		return 0;
+	return registry__move_alias(repo, name, alias, version, o->expect_set,
+				    o->expect, "model.alias.set", o->reason, 1);
 }
 
 int cairn_model_alias_delete(cairn_repo *repo, const char *name,

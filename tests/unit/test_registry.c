@@ -311,6 +311,47 @@ static void test_audit_events(void **state)
 	buf_release(&ev.actions);
 }
 
+static void test_promote_and_rollback(void **state)
+{
+	struct fixture *f = *state;
+	cairn_model_promote_options o = CAIRN_MODEL_PROMOTE_OPTIONS_INIT;
+	uint64_t to, at;
+	int i;
+
+	put("m/a", "a");
+	assert_int_equal(cairn_model_create(f->repo, "m", NULL, NULL, 0), 0);
+	for (i = 1; i <= 4; i++)
+		assert_int_equal(reg(f->repo, "m", "m"), (uint64_t)i);
+	o.reason = "r";
+	assert_int_equal(cairn_model_rollback(&to, f->repo, "m", "prod", "r"),
+			 CAIRN_ENOTFOUND);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(cairn_model_promote(f->repo, "m", (uint64_t)i, "prod", &o), 0);
+	o.expect_set = 1;
+	o.expect = 2;
+	assert_int_equal(cairn_model_promote(f->repo, "m", 4, "prod", &o), CAIRN_ECONFLICT);
+	assert_int_equal(resolve(f->repo, "models:/m@prod"), 3);
+	/* 1 2 3 -> back to 2; 3 again; back to 2, then 1. */
+	assert_int_equal(cairn_model_rollback(&to, f->repo, "m", "prod", "r"), 0);
+	assert_int_equal(to, 2);
+	o.expect_set = 0;
+	assert_int_equal(cairn_model_promote(f->repo, "m", 3, "prod", &o), 0);
+	assert_int_equal(cairn_model_rollback(&to, f->repo, "m", "prod", "r"), 0);
+	assert_int_equal(to, 2);
+	assert_int_equal(cairn_model_rollback(&to, f->repo, "m", "prod", "r"), 0);
+	assert_int_equal(to, 1);
+	assert_int_equal(cairn_model_rollback(&to, f->repo, "m", "prod", "r"), CAIRN_ENOTFOUND);
+	assert_int_equal(resolve(f->repo, "models:/m@prod"), 1);
+	assert_int_equal(cairn_model_alias_at(&at, f->repo, "m", "prod", INT64_MAX), 1);
+	assert_int_equal(at, 1);
+	assert_int_equal(cairn_model_alias_at(&at, f->repo, "m", "prod", 1), 0);
+	/* Archived versions are not promoted; stage moves are history too. */
+	assert_int_equal(cairn_model_version_transition(f->repo, "m", 4,
+							CAIRN_STAGE_ARCHIVED, 0), 0);
+	assert_int_equal(cairn_model_promote(f->repo, "m", 4, "prod", &o), CAIRN_EINVALID);
+	assert_int_equal(resolve(f->repo, "models:/m@prod"), 1);
+}
+
 static void test_refusals_change_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -436,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_filter),
 		T(test_register_and_resolve),
 		T(test_audit_events),
+		T(test_promote_and_rollback),
 		T(test_refusals_change_nothing),
 		T(test_search_pages),
 		T(test_json_shapes),

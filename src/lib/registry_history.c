@@ -1,0 +1,229 @@
+/*
+ * registry_history.c: what held an alias when, and one-step rollback,
+ * answered from the audit log (audit.h), the one record of every move.
+ *
+ * The registry writes its moves as audit events with JSON it defines
+ * (registry.c, registry_versions.c): model.alias.set and
+ * model.alias.rollback on "model:NAME/N" with before and after
+ * {"alias", "version"}; model.alias.delete on "model:NAME" with before;
+ * model.version.delete with after {"forced", "aliases": [...], "stage"}
+ * when a forced deletion took aliases away; model.delete on "model:NAME";
+ * model.version.stage on "model:NAME/N" with after {"stage"}. Replaying
+ * them in order gives every alias's holders over time.
+ *
+ * Rollback treats an alias's holders as a stack: a move pushes the new
+ * holder, a rollback pops back to the one below (passing over versions
+ * deleted since and moments without a holder). So repeated rollbacks walk
+ * further back, and a rollback is itself recorded, with its reason, as
+ * the event replay pops on.
+ *
+ * History follows the model's current name only: events written under a
+ * name it had before a rename are not found.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/registry.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "util/banned.h"
+
+/* "model:NAME/12" -> 12; 0 without a version. */
+static uint64_t object_version(const char *object)
+{
+	const char *slash = strrchr(object, '/');
+
+	return slash ? strtoull(slash + 1, NULL, 10) : 0;
+}
+
+static uint64_t json_version(json_t *o)
+{
+	json_t *v = json_object_get(o, "version");
+
+	if (json_is_string(v))
+		return strtoull(json_string_value(v), NULL, 10);
+	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+struct walk {
+	const char *alias; /* only this alias's moves (and model deletions) */
+	int (*cb)(const cairn_model_move *m, void *payload);
+	void *payload;
+};
+
+static int emit(struct walk *w, cairn_model_move *m)
+{
+	if (w->alias && (m->stage || (m->alias && strcmp(m->alias, w->alias))))
+		return 0;
+	return w->cb(m, w->payload);
+}
+
+static int replay_event(const cairn_audit_event *e, void *payload)
+{
+	struct walk *w = payload;
+	json_t *before = e->before ? json_loads(e->before, 0, NULL) : NULL;
+	json_t *after = e->after ? json_loads(e->after, 0, NULL) : NULL;
+	cairn_model_move m;
+	int ret = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.time = e->time;
+	m.actor = e->actor;
+	m.action = e->action;
+	m.reason = e->reason;
+	if (!strcmp(e->action, "model.alias.set") ||
+	    !strcmp(e->action, "model.alias.rollback") ||
+	    !strcmp(e->action, "model.alias.delete")) {
+		m.alias = json_string_value(json_object_get(before ? before : after,
+							    "alias"));
+		m.from = json_version(before);
+		m.to = json_version(after);
+		if (m.alias)
+			ret = emit(w, &m);
+	} else if (!strcmp(e->action, "model.version.delete")) {
+		json_t *a;
+		size_t i;
+
+		m.from = object_version(e->object);
+		json_array_foreach(json_object_get(after, "aliases"), i, a) {
+			m.alias = json_string_value(a);
+			if (m.alias && (ret = emit(w, &m)) != 0)
+				break;
+		}
+	} else if (!strcmp(e->action, "model.delete")) {
+		ret = emit(w, &m); /* every alias goes */
+	} else if (!strcmp(e->action, "model.version.stage")) {
+		m.stage = json_string_value(json_object_get(after, "stage"));
+		m.version = object_version(e->object);
+		if (m.stage)
+			ret = emit(w, &m);
+	}
+	json_decref(before);
+	json_decref(after);
+	return ret;
+}
+
+int cairn_model_history(cairn_repo *repo, const char *name, const char *alias,
+			int (*cb)(const cairn_model_move *m, void *payload),
+			void *payload)
+{
+	cairn_audit_query q = CAIRN_AUDIT_QUERY_INIT;
+	struct walk w = { alias, cb, payload };
+	struct buf object = BUF_INIT;
+	cairn_model *m;
+	int err;
+
+	if ((err = cairn_model_get(&m, repo, name)) < 0)
+		return err;
+	cairn_model_free(m);
+	buf_printf(&object, "model:%s", name);
+	q.object = object.ptr;
+	q.action = "model.";
+	err = cairn_audit_log(repo, &q, replay_event, &w);
+	buf_release(&object);
+	return err;
+}
+
+/* ----------------------------------------------------------- alias at */
+
+struct at {
+	int64_t time;
+	uint64_t holder;
+};
+
+static int holder_at(const cairn_model_move *m, void *payload)
+{
+	struct at *a = payload;
+
+	if (m->time > a->time)
+		return 1;
+	a->holder = m->to;
+	return 0;
+}
+
+int cairn_model_alias_at(uint64_t *version, cairn_repo *repo, const char *name,
+			 const char *alias, int64_t time_ms)
+{
+	struct at a = { time_ms, 0 };
+	int err;
+
+	if ((err = registry__check_alias(alias)) < 0)
+		return err;
+	err = cairn_model_history(repo, name, alias, holder_at, &a);
+	if (err < 0)
+		return err;
+	*version = a.holder;
+	return a.holder != 0;
+}
+
+/* ----------------------------------------------------------- rollback */
+
+struct stack {
+	uint64_t *v;
+	size_t n, alloc;
+};
+
+static int stack_move(const cairn_model_move *m, void *payload)
+{
+	struct stack *s = payload;
+
+	if (!strcmp(m->action, "model.alias.rollback")) {
+		/* Pop back to the holder the rollback chose. */
+		while (s->n > 1 && s->v[s->n - 1] != m->to)
+			s->n--;
+		return 0;
+	}
+	ALLOC_GROW(s->v, s->n + 1, s->alloc);
+	s->v[s->n++] = m->to; /* 0: no holder (deleted) */
+	return 0;
+}
+
+int cairn_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
+			 const char *alias, const char *reason)
+{
+	struct stack s = { NULL, 0, 0 };
+	cairn_model_version *v = NULL;
+	uint64_t current;
+	size_t i;
+	int err;
+
+	*to = 0;
+	if ((err = registry__check_alias(alias)) < 0 ||
+	    (err = cairn_model_history(repo, name, alias, stack_move, &s)) < 0)
+		goto done;
+	current = s.n ? s.v[s.n - 1] : 0;
+	if (!current) {
+		err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
+				       "alias '%s' of model '%s' is not set; nothing "
+				       "to roll back", alias, name);
+		goto done;
+	}
+	/* The holder below the current one that still exists. */
+	for (i = s.n - 1; i-- > 0;) {
+		if (!s.v[i] || s.v[i] == current)
+			continue;
+		if ((err = cairn_model_version_get(&v, repo, name, s.v[i])) == 0)
+			break;
+		if (err != CAIRN_ENOTFOUND)
+			goto done;
+		cairn_error_reset();
+		err = 0;
+	}
+	if (!v) {
+		err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
+				       "alias '%s' of model '%s' has no earlier holder "
+				       "to roll back to", alias, name);
+		goto done;
+	}
+	/* Never move traffic to bytes that are not exactly the registered ones. */
+	if ((err = cairn_model_verify(repo, v)) < 0)
+		goto done;
+	if ((err = registry__move_alias(repo, name, alias, v->version, 1, current,
+					"model.alias.rollback", reason, 0)) == 0)
+		*to = v->version;
+done:
+	cairn_model_version_free(v);
+	free(s.v);
+	return err;
+}
