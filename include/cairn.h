@@ -134,7 +134,8 @@ void cairn_repo_free(cairn_repo *repo);
  *   - "http://..." or "https://...": a cairn server, over its REST API;
  *     data sets (for cairn_log_input()) still come from the project
  *     containing `path` if there is one (`path` NULL: no project);
- *   - "file:PATH" or a plain path: the project containing PATH.
+ *   - "file:PATH" or a plain path: the project containing PATH (which
+ *     must exist: CAIRN_ENOTFOUND otherwise).
  * Any other scheme is CAIRN_EINVALID. Nothing is sent to a server before
  * the first tracking call; connection failures are reported then.
  */

@@ -230,6 +230,16 @@ static const char *file_uri_path(const char *uri)
 	return NULL;
 }
 
+/* A tracking URI that is a path: the project there, which must exist. */
+static int open_tracking_path(cairn_repo **out, const char *path, const char *uri)
+{
+	if (!fs_exists(path))
+		return cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_REPO,
+					"the tracking URI '%s' names no cairn project: "
+					"'%s' does not exist", uri, path);
+	return cairn_repo_open(out, path);
+}
+
 int cairn_repo_open_tracking(cairn_repo **out, const char *path,
 			     const char *tracking_uri)
 {
@@ -240,7 +250,7 @@ int cairn_repo_open_tracking(cairn_repo **out, const char *path,
 	if (!uri || !*uri)
 		return cairn_repo_open(out, path ? path : ".");
 	if ((local = file_uri_path(uri)))
-		return cairn_repo_open(out, *local ? local : "/");
+		return open_tracking_path(out, *local ? local : "/", uri);
 	colon = strchr(uri, ':');
 	if (strncmp(uri, "http://", 7) && strncmp(uri, "https://", 8)) {
 		/* A scheme we do not know is an error, not a relative path. */
@@ -251,7 +261,7 @@ int cairn_repo_open_tracking(cairn_repo **out, const char *path,
 						"unsupported tracking URI '%s': use "
 						"http(s)://HOST:PORT for a cairn server, or "
 						"the path of a project", uri);
-		return cairn_repo_open(out, uri);
+		return open_tracking_path(out, uri, uri);
 	}
 	/* The data side is the project around path, if there is one. */
 	if (path && (err = cairn_repo_open(&repo, path)) < 0 && err != CAIRN_ENOTFOUND)

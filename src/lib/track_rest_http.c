@@ -74,7 +74,8 @@ int rest_open(struct rest **out, const char *uri)
 				       curl_easy_strerror(global_rc));
 	while (n && uri[n - 1] == '/')
 		n--;
-	if (n <= strlen("https://") || strchr(uri, '?') || strchr(uri, '#'))
+	if (n <= (size_t)(strncmp(uri, "https://", 8) ? 7 : 8) || strchr(uri, '?') ||
+	    strchr(uri, '#'))
 		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_CONFIG,
 					"'%s' is not a server URI; use http(s)://HOST:PORT",
 					uri);

@@ -87,6 +87,8 @@ test_expect_success 'file: URIs and paths name a local project' '
 	CAIRN_TRACKING_URI=file:$TRASH/srv cairn runs show viamlflow >/dev/null &&
 	(cd / && CAIRN_TRACKING_URI=$TRASH/srv "$CAIRN" runs show viamlflow >/dev/null) &&
 	test_must_fail 128 env CAIRN_TRACKING_URI=$TRASH/nowhere "$CAIRN" runs list &&
+	test_stderr_contains "names no cairn project" &&
+	test_must_fail 128 env CAIRN_TRACKING_URI=/ "$CAIRN" runs list &&
 	test_stderr_contains "not a cairn project"
 '
 
@@ -115,8 +117,12 @@ test_expect_success 'an unknown run: exit 1 and the local message' '
 test_expect_success 'an unknown scheme is refused (128) before anything runs' '
 	cd cli && test_must_fail 128 env CAIRN_TRACKING_URI=ftp://example.com "$CAIRN" runs list &&
 	test_stderr_contains "fatal: unsupported tracking URI '"'"'ftp://example.com'"'"'" &&
-	test_must_fail 128 env MLFLOW_TRACKING_URI=databricks "$CAIRN" runs list 2>/dev/null ||
-	test_must_fail 128 env MLFLOW_TRACKING_URI=databricks://x "$CAIRN" runs list
+	test_must_fail 128 env MLFLOW_TRACKING_URI=databricks://x "$CAIRN" runs list &&
+	test_stderr_contains "unsupported tracking URI" &&
+	test_must_fail 128 env MLFLOW_TRACKING_URI=databricks "$CAIRN" runs list &&
+	test_stderr_contains "names no cairn project" &&
+	test_must_fail 128 env CAIRN_TRACKING_URI=http:// "$CAIRN" runs list &&
+	test_stderr_contains "fatal: '"'"'http://'"'"' is not a server URI"
 '
 
 test_expect_success 'a server that is down: a clear error, quickly, exit 1' '
