@@ -587,6 +587,19 @@ int cairn_log_batch(cairn_repo *repo, const char *run_id,
 		    const cairn_kv *params, size_t nparams,
 		    const cairn_kv *tags, size_t ntags);
 /**
+ * Group commit, for a server that logs for many clients at once. Between
+ * cairn_write_group_begin() and cairn_write_group_end(), the logging calls
+ * of this handle (cairn_log_batch() and the functions built on it) each
+ * succeed or fail on their own, as they would alone, but are made durable
+ * together by cairn_write_group_end(repo, 1), in one transaction; until
+ * then they are not acknowledged, and if it fails none of them is stored.
+ * cairn_write_group_end(repo, 0) drops them all. Writers of the same
+ * process wait for the group's end. A store tracked by a cairn server has
+ * no groups: each call is sent on its own, and these do nothing.
+ */
+int cairn_write_group_begin(cairn_repo *repo);
+int cairn_write_group_end(cairn_repo *repo, int commit);
+/**
  * Record that the run used a data set version (a spec as for
  * cairn_data_lookup()), with a context such as "training".
  */

@@ -39,6 +39,16 @@ int db_begin(struct db *db);     /* BEGIN IMMEDIATE */
 int db_begin_read(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db); /* no-op outside a transaction */
+/*
+ * Group commit: one write transaction for the writes of many callers.
+ * Between db_group_begin() and db_group_end(), db_begin() opens a
+ * savepoint, db_commit() releases it and db_rollback() undoes it alone,
+ * so each write succeeds or fails on its own as it would in its own
+ * transaction; read transactions join the group's. db_group_end()
+ * commits the lot (commit != 0) or rolls it all back.
+ */
+int db_group_begin(struct db *db);
+int db_group_end(struct db *db, int commit);
 
 /* ------------------------------------------------------ data sets */
 

@@ -381,6 +381,9 @@ void db_free(struct db *db)
 	sqlite3_finalize(db->begin_write);
 	sqlite3_finalize(db->begin_read);
 	sqlite3_finalize(db->commit);
+	sqlite3_finalize(db->item_begin);
+	sqlite3_finalize(db->item_release);
+	sqlite3_finalize(db->item_undo);
 	sqlite3_finalize(db->run_get);
 	sqlite3_finalize(db->tag_put);
 	sqlite3_finalize(db->param_put);
@@ -423,10 +426,42 @@ static void end_write_turn(struct db *db)
 	}
 }
 
+static int begin_item(struct db *db)
+{
+	int err;
+
+	if (db->in_item)
+		return cairn_error_set(CAIRN_ERRCLASS_DB,
+				       "database error: nested write transaction");
+	if ((err = run_cached(db, &db->item_begin, "SAVEPOINT item")) < 0)
+		return err;
+	db->in_item = 1;
+	db->item_audit_seq = db->audit_pending_seq;
+	memcpy(db->item_audit_hash, db->audit_pending_hash,
+	       sizeof(db->item_audit_hash));
+	return 0;
+}
+
+static void undo_item(struct db *db)
+{
+	if (!db->in_item)
+		return;
+	/* Undo the item's changes, then drop its savepoint. */
+	if (run_cached(db, &db->item_undo, "ROLLBACK TO item") < 0 ||
+	    run_cached(db, &db->item_release, "RELEASE item") < 0)
+		db->in_group = -1; /* the group can no longer be trusted */
+	db->in_item = 0;
+	db->audit_pending_seq = db->item_audit_seq;
+	memcpy(db->audit_pending_hash, db->item_audit_hash,
+	       sizeof(db->audit_pending_hash));
+}
+
 int db_begin(struct db *db)
 {
 	int err;
 
+	if (db->in_group)
+		return begin_item(db);
 	pthread_mutex_lock(&write_turn);
 	db->holds_turn = 1;
 	if ((err = run_cached(db, &db->begin_write, "BEGIN IMMEDIATE")) < 0) {
@@ -439,18 +474,28 @@ int db_begin(struct db *db)
 
 int db_begin_read(struct db *db)
 {
-	int err = run_cached(db, &db->begin_read, "BEGIN DEFERRED");
+	int err;
 
-	if (!err)
+	if (db->in_group)
+		return 0; /* the group's transaction is the snapshot */
+	if (!(err = run_cached(db, &db->begin_read, "BEGIN DEFERRED")))
 		db->in_tx = 1;
 	return err;
 }
 
 int db_commit(struct db *db)
 {
-	int err = run_cached(db, &db->commit, "COMMIT");
+	int err;
 
-	if (!err) {
+	if (db->in_group) {
+		if (!db->in_item)
+			return 0; /* the end of a read */
+		if ((err = run_cached(db, &db->item_release, "RELEASE item")) < 0)
+			undo_item(db);
+		db->in_item = 0;
+		return err;
+	}
+	if (!(err = run_cached(db, &db->commit, "COMMIT"))) {
 		db->in_tx = 0;
 		sqlite__audit_committed(db);
 	} else {
@@ -462,11 +507,45 @@ int db_commit(struct db *db)
 
 void db_rollback(struct db *db)
 {
+	if (db->in_group) {
+		undo_item(db);
+		return;
+	}
 	if (db->in_tx)
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	db->in_tx = 0;
 	db->audit_pending_seq = 0;
 	end_write_turn(db);
+}
+
+int db_group_begin(struct db *db)
+{
+	int err;
+
+	if (db->in_group || db->in_tx)
+		return cairn_error_set(CAIRN_ERRCLASS_DB,
+				       "database error: a group inside a transaction");
+	if ((err = db_begin(db)) < 0)
+		return err;
+	db->in_group = 1;
+	return 0;
+}
+
+int db_group_end(struct db *db, int commit)
+{
+	int broken;
+
+	if (!db->in_group)
+		return 0;
+	undo_item(db); /* an item left open is not part of the group */
+	broken = db->in_group < 0;
+	db->in_group = 0;
+	if (commit && !broken)
+		return db_commit(db);
+	db_rollback(db);
+	return broken && commit ? cairn_error_set(CAIRN_ERRCLASS_DB,
+						   "database error: cannot undo "
+						   "a write of the group") : 0;
 }
 
 /* ------------------------------------------------------ data sets */

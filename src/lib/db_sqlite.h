@@ -17,6 +17,11 @@ struct db {
 	sqlite3_stmt *begin_write, *begin_read, *commit, *run_get, *tag_put, *param_put;
 	int in_tx;
 	int holds_turn; /* this connection holds the process's write turn */
+	/* Group commit (db_group_begin): a group is open, a write inside it. */
+	int in_group, in_item;
+	sqlite3_stmt *item_begin, *item_release, *item_undo;
+	int64_t item_audit_seq; /* audit_pending_seq when the item began */
+	char item_audit_hash[65];
 	/* The audit log (db_sqlite_audit.c). */
 	sqlite3_stmt *audit_tail, *audit_put;
 	char *audit_head_path;     /* the head record beside the database */

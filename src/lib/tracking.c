@@ -425,6 +425,16 @@ int cairn_log_metrics(cairn_repo *repo, const char *run_id,
 	return err;
 }
 
+int cairn_write_group_begin(cairn_repo *repo)
+{
+	return repo->track == &track_local ? db_group_begin(repo->db) : 0;
+}
+
+int cairn_write_group_end(cairn_repo *repo, int commit)
+{
+	return repo->track == &track_local ? db_group_end(repo->db, commit) : 0;
+}
+
 int cairn_delete_tag(cairn_repo *repo, const char *run_id, const char *key)
 {
 	int err = check_run_id(run_id);

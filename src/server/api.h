@@ -49,6 +49,12 @@ extern const struct api_route api_registry_routes[];
 extern const struct api_route api_cairn_routes[];
 /* The audit log's routes, under /cairn/audit/ (api_audit.c). */
 extern const struct api_route api_audit_routes[];
+/*
+ * Handlers whose writes may share one transaction with other requests'
+ * (group commit, http.c): each one's effect and answer are those it would
+ * have alone, and it is answered once the group has committed. NULL ends.
+ */
+extern const api_handler api_grouped_handlers[];
 
 /* Set an error: returns -1. */
 int api_fail(struct api_result *res, int status, const char *error_code,

@@ -80,6 +80,10 @@ const struct api_route api_tracking_routes[] = {
 	{ NULL, NULL, NULL }
 };
 
+const api_handler api_grouped_handlers[] = {
+	api_runs_log_metric, api_runs_log_param, api_runs_set_tag, NULL
+};
+
 /* ------------------------------------------------------------ fields */
 
 int api_get_experiment_id(const char **out, char buf[32], json_t *params,

@@ -24,6 +24,17 @@
  * of spare handles. http_server_free() frees them all once every thread
  * has stopped.
  *
+ * Group commit: a request to a grouped handler (api_grouped_handlers) is
+ * parsed by its worker, queued, and its connection suspended. One
+ * committer thread takes everything queued, runs the handlers in one
+ * transaction (cairn_write_group_begin/end: each request succeeds or fails
+ * on its own, inside a savepoint), commits once, and resumes the
+ * connections; MHD then calls the access handler again, which answers.
+ * So a request is answered only once its write is committed, and the
+ * requests that arrive during a commit share the next one. When the
+ * server stops, the committer finishes the queue before MHD stops, and
+ * requests queued after that run at once in their worker.
+ *
  * Streams (see http.h): an upload's consumer reads the far end of a
  * socket pair. The consumer's end starts with one byte written towards
  * the server's end, which the server never reads: shutdown(SHUT_WR) on the
@@ -33,7 +44,8 @@
  * file. A download's producer writes into a pipe that an MHD content
  * reader drains; closing the pipe stops the producer (EPIPE).
  *
- * Invariants: a struct request is touched by one worker thread at a time;
+ * Invariants: a struct request is touched by one thread at a time (its
+ * worker, or the committer while its connection is suspended);
  * a struct transfer is shared with its thread only through the socket or
  * pipe, and freed by whoever joins that thread; in_flight counts the
  * requests between the URI and the completion callbacks.
@@ -78,6 +90,17 @@
 /* Spare store handles kept for stream threads. */
 #define MAX_SPARE 16
 
+/* The group commit's queue and thread (see the top). */
+struct group {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct request **queue;
+	size_t n, alloc;
+	int stop;           /* the committer has been told to finish */
+	int running;        /* the committer was started and not joined */
+	pthread_t thread;
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	int listen_fd;      /* ours again once quiesced, else MHD's */
@@ -91,6 +114,7 @@ struct http_server {
 	size_t nrepos, repos_alloc;
 	cairn_repo **spare;   /* idle handles for stream threads */
 	size_t nspare, spare_alloc;
+	struct group group;
 };
 
 static atomic_ulong generations;
@@ -136,6 +160,8 @@ struct request {
 	uint64_t dropped;
 	char *allow;         /* 405: the methods the path has */
 	struct transfer *xfer;
+	struct MHD_Connection *conn; /* while queued for the group commit */
+	json_t *params;      /* the queued request's parameters */
 	struct api_result res;
 };
 
@@ -951,12 +977,11 @@ static json_t *parse_body(struct request *rq)
 	return v;
 }
 
-static void call_json(struct request *rq)
+/* The request's parameters, or NULL with the error in rq->res. */
+static json_t *json_params(struct request *rq)
 {
 	const struct api_route *r = rq->route;
-	cairn_repo *repo;
 	json_t *params;
-	int err;
 
 	if (!strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD")) {
 		params = http_parse_query(rq->query ? rq->query : "", rq->query_len);
@@ -964,27 +989,185 @@ static void call_json(struct request *rq)
 			api_fail(&rq->res, 400, "INVALID_PARAMETER_VALUE",
 				 "Invalid query string: it must be UTF-8 "
 				 "without NUL bytes");
-			return;
+			return NULL;
 		}
 	} else if (!(params = parse_body(rq))) {
-		return;
+		return NULL;
 	}
 	buf_release(&rq->body);
 	if (strchr(r->path, '{') &&
 	    http_route_match(r->path, rq->api_path, params) != 1) {
 		api_fail(&rq->res, 400, "INVALID_PARAMETER_VALUE", "Invalid path");
 		json_decref(params);
-		return;
+		return NULL;
 	}
+	return params;
+}
+
+/* Run the route's handler on params (which it consumes). */
+static void run_json(struct request *rq, cairn_repo *repo, json_t *params)
+{
+	int err;
+
+	cairn_error_reset();
+	err = rq->route->fn(repo, params, &rq->res);
+	if (err && !rq->res.error_code)
+		internal_error(&rq->res);
+	json_decref(params);
+}
+
+static void call_json(struct request *rq)
+{
+	cairn_repo *repo;
+	json_t *params;
+
+	if (!(params = json_params(rq)))
+		return;
 	if (!(repo = worker_repo(rq->srv, &rq->res))) {
 		json_decref(params);
 		return;
 	}
-	cairn_error_reset();
-	err = r->fn(repo, params, &rq->res);
-	if (err && !rq->res.error_code)
-		internal_error(&rq->res);
-	json_decref(params);
+	run_json(rq, repo, params);
+}
+
+/* ------------------------------------------------------- group commit */
+
+static int is_grouped(const struct api_route *r)
+{
+	const api_handler *h;
+
+	for (h = api_grouped_handlers; *h; h++)
+		if (*h == r->fn)
+			return 1;
+	return 0;
+}
+
+/* Run a batch of queued requests in one transaction and resume them. */
+static void group_run(cairn_repo **repo, const char *store,
+		      struct request **batch, size_t n)
+{
+	size_t i;
+	int err = 0, grouped = 0;
+
+	if (!*repo && cairn_repo_open(repo, store) < 0)
+		err = -1;
+	else if (cairn_write_group_begin(*repo) == 0)
+		grouped = 1;
+	for (i = 0; i < n; i++) {
+		struct request *rq = batch[i];
+
+		if (err)
+			api_fail(&rq->res, 500, "INTERNAL_ERROR",
+				 "cannot open the store: %s",
+				 cairn_error_last()->message);
+		else
+			run_json(rq, *repo, rq->params);
+		rq->params = NULL;
+	}
+	if (grouped && cairn_write_group_end(*repo, 1) < 0) {
+		const char *why = cairn_error_last()->message;
+
+		for (i = 0; i < n; i++)
+			if (!batch[i]->res.error_code) {
+				json_decref(batch[i]->res.body);
+				batch[i]->res.body = NULL;
+				api_fail(&batch[i]->res, 500, "INTERNAL_ERROR",
+					 "cannot commit: %s", why);
+			}
+	}
+	for (i = 0; i < n; i++) {
+		struct MHD_Connection *c = batch[i]->conn;
+
+		batch[i]->ready = 1;
+		batch[i]->conn = NULL;
+		MHD_resume_connection(c);
+	}
+}
+
+static void *group_main(void *arg)
+{
+	struct http_server *srv = arg;
+	struct group *g = &srv->group;
+	struct request **batch = NULL, **spare;
+	size_t n, alloc = 0, spare_alloc;
+	cairn_repo *repo = NULL;
+
+	pthread_mutex_lock(&g->lock);
+	for (;;) {
+		while (!g->n && !g->stop)
+			pthread_cond_wait(&g->wake, &g->lock);
+		if (!g->n)
+			break;
+		/* Take the queue; swap arrays so neither is reallocated often. */
+		spare = batch;
+		batch = g->queue;
+		g->queue = spare;
+		spare_alloc = alloc;
+		alloc = g->alloc;
+		g->alloc = spare_alloc;
+		n = g->n;
+		g->n = 0;
+		pthread_mutex_unlock(&g->lock);
+		group_run(&repo, srv->store, batch, n);
+		pthread_mutex_lock(&g->lock);
+	}
+	pthread_mutex_unlock(&g->lock);
+	free(batch);
+	cairn_repo_free(repo);
+	return NULL;
+}
+
+/*
+ * Queue a grouped request whose body is complete and suspend its
+ * connection: 1 if queued, 0 to run it now (it is not grouped, its
+ * parameters are wrong, or the committer has stopped).
+ */
+static int group_defer(struct request *rq, struct MHD_Connection *c)
+{
+	struct group *g = &rq->srv->group;
+	json_t *params;
+	int queued = 0;
+
+	if (!is_grouped(rq->route))
+		return 0;
+	if (!(params = json_params(rq))) {
+		rq->ready = 1;
+		return 0;
+	}
+	pthread_mutex_lock(&g->lock);
+	if (g->running && !g->stop) {
+		rq->params = params;
+		rq->conn = c;
+		ALLOC_GROW(g->queue, g->n + 1, g->alloc);
+		g->queue[g->n++] = rq;
+		/* Suspended before the committer can see it to resume it. */
+		MHD_suspend_connection(c);
+		pthread_cond_signal(&g->wake);
+		queued = 1;
+	}
+	pthread_mutex_unlock(&g->lock);
+	if (!queued) {
+		cairn_repo *repo = worker_repo(rq->srv, &rq->res);
+
+		if (repo)
+			run_json(rq, repo, params);
+		else
+			json_decref(params);
+		rq->ready = 1;
+	}
+	return queued;
+}
+
+static void group_stop(struct group *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->stop = 1;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+	if (g->running) {
+		pthread_join(g->thread, NULL);
+		g->running = 0;
+	}
 }
 
 /* -------------------------------------------------------- MHD callbacks */
@@ -1000,7 +1183,9 @@ static enum MHD_Result finish(struct request *rq, struct MHD_Connection *c)
 			upload_end(rq);
 		else if (rq->xfer)
 			return download_start(rq, c);
-		else if (rq->kind == REQ_JSON)
+		else if (rq->kind == REQ_JSON && group_defer(rq, c))
+			return MHD_YES; /* answered when resumed */
+		else if (rq->kind == REQ_JSON && !rq->ready)
 			call_json(rq);
 	}
 	return send_result(rq, c);
@@ -1198,7 +1383,7 @@ int http_server_start(struct http_server **out,
 	struct http_server *srv;
 	unsigned workers = opts->workers ? opts->workers : 1;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO |
-			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+			 MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	int fd = -1, err;
 
 	srv = xcalloc(1, sizeof(*srv));
@@ -1208,6 +1393,14 @@ int http_server_start(struct http_server **out,
 	srv->generation = atomic_fetch_add(&generations, 1) + 1;
 	atomic_init(&srv->in_flight, 0);
 	pthread_mutex_init(&srv->lock, NULL);
+	pthread_mutex_init(&srv->group.lock, NULL);
+	pthread_cond_init(&srv->group.wake, NULL);
+	if ((err = pthread_create(&srv->group.thread, NULL, group_main, srv))) {
+		errno = err;
+		err = cairn_error_set_os("cannot start a thread");
+		goto fail;
+	}
+	srv->group.running = 1;
 	if ((err = listen_on(&fd, &srv->port, opts->host, opts->port)) < 0)
 		goto fail;
 	/* From here the listening socket is MHD's, even if it fails. */
@@ -1233,6 +1426,9 @@ int http_server_start(struct http_server **out,
 	*out = srv;
 	return 0;
 fail:
+	group_stop(&srv->group);
+	pthread_cond_destroy(&srv->group.wake);
+	pthread_mutex_destroy(&srv->group.lock);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->store);
 	free(srv);
@@ -1265,6 +1461,8 @@ void http_server_free(struct http_server *srv)
 
 	if (!srv)
 		return;
+	/* No connection may stay suspended when MHD stops. */
+	group_stop(&srv->group);
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
 	if (srv->listen_fd >= 0)
@@ -1275,6 +1473,9 @@ void http_server_free(struct http_server *srv)
 		cairn_repo_free(srv->spare[i]);
 	free(srv->repos);
 	free(srv->spare);
+	free(srv->group.queue);
+	pthread_cond_destroy(&srv->group.wake);
+	pthread_mutex_destroy(&srv->group.lock);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->store);
 	free(srv);

@@ -302,6 +302,91 @@ print("%d malformed requests, %d answered wrongly; statuses %r"
 sys.exit(1 if fails else 0)
 EOF
 
+# mixed.py PORT RUN GONE: 8 clients at once, each on its own keep-alive
+# connection, interleave writes that must succeed (metrics at their own
+# steps, params of their own) with writes that must fail (a run that does
+# not exist, a deleted run, a param logged again with another value, a bad
+# key), so that failing writes share group commits with good ones. Every
+# answer must be the one the write gets alone, and afterwards exactly the
+# good writes are stored.
+cat >"$TRASH/mixed.py" <<'EOF'
+import http.client, json, sys, threading, urllib.parse
+
+port, run, gone = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+N, ROUNDS = 8, 40
+errors = []
+
+def post(c, route, obj):
+    c.request("POST", "/api/2.0/mlflow/" + route, body=json.dumps(obj),
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    return r.status, json.loads(r.read() or b"{}")
+
+def client(k):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        for i in range(ROUNDS):
+            cases = [
+                ("runs/log-metric", {"run_id": run, "key": "mixed-%d" % k,
+                  "value": i + 0.5, "timestamp": 5000 + i, "step": i},
+                 200, None),
+                ("runs/log-metric", {"run_id": "f" * 32, "key": "m",
+                  "value": 1, "timestamp": 1}, 404, "RESOURCE_DOES_NOT_EXIST"),
+                ("runs/log-metric", {"run_id": gone, "key": "m", "value": 1,
+                  "timestamp": 1}, 400, "INVALID_PARAMETER_VALUE"),
+                ("runs/log-parameter", {"run_id": run,
+                  "key": "p-%d-%d" % (k, i), "value": "v%d" % i}, 200, None),
+                ("runs/log-parameter", {"run_id": run, "key": "fixed",
+                  "value": "other-%d" % k}, 400, "INVALID_PARAMETER_VALUE"),
+                ("runs/set-tag", {"run_id": run, "key": "bad//key",
+                  "value": "x"}, 400, "INVALID_PARAMETER_VALUE"),
+                ("runs/set-tag", {"run_id": run, "key": "t-%d" % k,
+                  "value": str(i)}, 200, None),
+            ]
+            for route, obj, want, code in cases[i % 3:] + cases[:i % 3]:
+                status, body = post(c, route, obj)
+                if status != want or body.get("error_code") != code:
+                    errors.append("client %d: %s %r: %d %r"
+                                  % (k, route, obj, status, body))
+    except (OSError, http.client.HTTPException) as e:
+        errors.append("client %d: %s" % (k, e))
+
+threads = [threading.Thread(target=client, args=(k,)) for k in range(N)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+if errors:
+    sys.exit("%d wrong answers, e.g. %s" % (len(errors), errors[0]))
+
+def get(route, **q):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", "/api/2.0/mlflow/%s?%s" % (route,
+                                                urllib.parse.urlencode(q)))
+    return json.loads(c.getresponse().read())
+
+data = get("runs/get", run_id=run)["run"]["data"]
+params = {p["key"]: p["value"] for p in data.get("params", [])}
+tags = {t["key"]: t["value"] for t in data.get("tags", [])}
+for k in range(N):
+    hist = get("metrics/get-history", run_id=run,
+               metric_key="mixed-%d" % k).get("metrics", [])
+    if sorted(m["step"] for m in hist) != list(range(ROUNDS)):
+        sys.exit("client %d: metric steps %r" % (k, [m["step"] for m in hist]))
+    for i in range(ROUNDS):
+        if params.get("p-%d-%d" % (k, i)) != "v%d" % i:
+            sys.exit("client %d: param p-%d-%d is %r"
+                     % (k, k, i, params.get("p-%d-%d" % (k, i))))
+    if tags.get("t-%d" % k) != str(ROUNDS - 1):
+        sys.exit("client %d: tag is %r" % (k, tags.get("t-%d" % k)))
+if params.get("fixed") != "original" or "bad//key" in tags:
+    sys.exit("a failed write left a trace: %r" % params.get("fixed"))
+if get("runs/get", run_id=gone)["run"]["data"].get("metrics"):
+    sys.exit("a metric was logged to the deleted run")
+print("%d writes from %d clients at once, each answered as alone"
+      % (N * ROUNDS * 7, N))
+EOF
+
 # load.py PORT RUN C: client C logs metric "load-C" at steps 0, 1, ...
 # over one keep-alive connection, appending each step answered 200 to
 # ack-C (flushed before the next request), until the server goes away.
@@ -389,6 +474,17 @@ test_expect_success 'malformed bodies to many routes: 4xx JSON envelopes, never 
 	still_serving &&
 	cd p && cairn runs show $RUN >show &&
 	grep -q "^status  *RUNNING" show && ! grep -q "^metrics" show
+'
+
+test_expect_success 'concurrent writes: a failing one fails alone, the others are stored' '
+	(cd p && cairn runs start --name mixed >"$TRASH/mixedrun" &&
+	 cairn runs start --name gone >"$TRASH/gonerun" &&
+	 cairn log param --run $(cat "$TRASH/mixedrun") fixed=original) &&
+	curl -sf -X POST -H "Content-Type: application/json" \
+		--data-binary "{\"run_id\":\"$(cat "$TRASH/gonerun")\"}" \
+		"$(url /api/2.0/mlflow/runs/delete)" >/dev/null &&
+	$PYTHON "$TRASH/mixed.py" $(cat "$TRASH/port") $(cat "$TRASH/mixedrun") \
+		$(cat "$TRASH/gonerun")
 '
 
 test_expect_success 'SIGKILL under load: every acknowledged point survives' '
