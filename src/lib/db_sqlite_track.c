@@ -529,9 +529,32 @@ static int later(const cairn_metric *a, const cairn_metric *b)
 }
 
 struct latest {
+	const char *name;
 	int64_t key;
 	cairn_metric m;
 };
+
+/*
+ * The distinct keys of a batch: latest[] in order of first sight, found
+ * by name through an open-addressing table of indexes (slot 0 is empty).
+ */
+struct batch_keys {
+	struct latest *latest;
+	size_t n, *slot, mask;
+};
+
+static size_t *key_slot(struct batch_keys *k, const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const unsigned char *p;
+	size_t i;
+
+	for (p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	for (i = (size_t)h & k->mask;; i = (i + 1) & k->mask)
+		if (!k->slot[i] || !strcmp(k->latest[k->slot[i] - 1].name, name))
+			return &k->slot[i];
+}
 
 static int update_latest(struct db *db, int64_t run, const struct latest *l)
 {
@@ -573,24 +596,40 @@ static int update_latest(struct db *db, int64_t run, const struct latest *l)
 
 int db_metrics_put(struct db *db, int64_t run, const cairn_metric *m, size_t n)
 {
-	struct latest *latest = NULL;
-	size_t nlatest = 0, alloc = 0, i, j;
-	const char *last_key = NULL;
-	int64_t key = 0;
+	struct batch_keys k;
+	size_t i, j, size = 2;
 	int err = 0;
 
-	for (i = 0; i < n && !err; i++) {
-		if (!last_key || strcmp(last_key, m[i].key) != 0) {
-			if ((err = metric_key_id(&key, db, m[i].key)) < 0)
+	if (!n)
+		return 0;
+	while (size < 2 * n)
+		size *= 2;
+	k.latest = xmalloc(n * sizeof(*k.latest));
+	k.slot = xcalloc(size, sizeof(*k.slot));
+	k.mask = size - 1;
+	k.n = 0;
+	if ((err = prepared(&db->metric_put, db, "INSERT OR IGNORE INTO metrics"
+			    "(run, key, step, timestamp, value, is_nan) VALUES "
+			    "(?1, ?2, ?3, ?4, ?5, ?6)")) < 0)
+		goto done;
+	sqlite3_bind_int64(db->metric_put, 1, run);
+	for (i = 0; i < n; i++) {
+		size_t *slot = key_slot(&k, m[i].key);
+		struct latest *l;
+
+		if (!*slot) {
+			l = &k.latest[k.n];
+			if ((err = metric_key_id(&l->key, db, m[i].key)) < 0)
 				break;
-			last_key = m[i].key;
+			l->name = m[i].key;
+			l->m = m[i];
+			*slot = ++k.n;
+		} else {
+			l = &k.latest[*slot - 1];
+			if (later(&m[i], &l->m))
+				l->m = m[i];
 		}
-		if ((err = prepared(&db->metric_put, db, "INSERT OR IGNORE INTO metrics"
-				    "(run, key, step, timestamp, value, is_nan) VALUES "
-				    "(?1, ?2, ?3, ?4, ?5, ?6)")) < 0)
-			break;
-		sqlite3_bind_int64(db->metric_put, 1, run);
-		sqlite3_bind_int64(db->metric_put, 2, key);
+		sqlite3_bind_int64(db->metric_put, 2, l->key);
 		sqlite3_bind_int64(db->metric_put, 3, m[i].step);
 		sqlite3_bind_int64(db->metric_put, 4, m[i].timestamp);
 		sqlite3_bind_double(db->metric_put, 5, isnan(m[i].value) ? 0.0 : m[i].value);
@@ -601,19 +640,12 @@ int db_metrics_put(struct db *db, int64_t run, const cairn_metric *m, size_t n)
 			break;
 		}
 		sqlite3_reset(db->metric_put);
-		for (j = 0; j < nlatest && latest[j].key != key; j++)
-			;
-		if (j == nlatest) {
-			ALLOC_GROW(latest, nlatest + 1, alloc);
-			latest[nlatest].key = key;
-			latest[nlatest++].m = m[i];
-		} else if (later(&m[i], &latest[j].m)) {
-			latest[j].m = m[i];
-		}
 	}
-	for (j = 0; j < nlatest && !err; j++)
-		err = update_latest(db, run, &latest[j]);
-	free(latest);
+	for (j = 0; j < k.n && !err; j++)
+		err = update_latest(db, run, &k.latest[j]);
+done:
+	free(k.latest);
+	free(k.slot);
 	return err;
 }
 
