@@ -6,7 +6,8 @@
  *	ModelVersion: name, version (a string), creation_timestamp,
  *	  last_updated_timestamp, user_id, current_stage, description,
  *	  source, run_id ("" when none), status "READY", run_link, tags
- *	  [{key, value}] and aliases [names] (both omitted when empty);
+ *	  [{key, value}] and aliases [names] (both omitted when empty),
+ *	  model_id (3.x) for a version registered from a logged model;
  *	  extended adds content_id, semver, flavors, signature, files, size.
  *	RegisteredModel: name, creation_timestamp, last_updated_timestamp,
  *	  user_id, description, latest_versions (the highest version of
@@ -83,6 +84,8 @@ static json_t *version_object(cairn_repo *repo, const cairn_model_version *v,
 		json_object_set(o, "aliases", a.list);
 	json_decref(tags);
 	json_decref(a.list);
+	if (v->source && !strncmp(v->source, "models:/", 8))
+		json_object_set_new(o, "model_id", json_string(v->source + 8));
 	if (extended) {
 		cairn_oid_fmt(tree, &v->tree);
 		json_object_set_new(o, "content_id", json_string(tree));

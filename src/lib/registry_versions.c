@@ -104,11 +104,6 @@ static int parse_source(struct buf *run, struct buf *path, const char *source)
 			p++;
 		buf_puts(path, p);
 		return 0;
-	} else if (!strncmp(source, "models:/", 8)) {
-		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
-					"source '%s': registering a logged model "
-					"(models:/...) is not supported by this store; "
-					"use runs:/RUN_ID/PATH", source);
 	} else {
 		goto bad;
 	}
@@ -203,6 +198,38 @@ done:
 	return err;
 }
 
+/*
+ * A logged model (MLflow 3): models:/m-<32 hex>. Its files are an
+ * artifact tree of its own; the version pins that tree and takes the
+ * model's source run.
+ */
+static int logged_model_dir(cairn_oid *tree, struct buf *run_id,
+			    cairn_repo *repo, const char *source)
+{
+	const char *id = source + 8;
+	struct db_logged_model row;
+	int err, has;
+
+	if (!*id || strchr(id, '/') || strchr(id, '@'))
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"Invalid model version source: '%s'. A logged "
+					"model source is models:/<model_id>", source);
+	if ((err = db_logged_model_get(&row, repo->db, id)) < 0)
+		return err;
+	if (row.lifecycle_stage && strcmp(row.lifecycle_stage, "active")) {
+		err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
+				       "logged model %s was deleted", id);
+	} else if ((has = db_logged_model_artifacts_get(tree, repo->db, row.key)) <= 0) {
+		err = has < 0 ? has
+		      : cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
+					 "logged model %s has no files", id);
+	} else if (row.source_run_id && *row.source_run_id) {
+		buf_puts(run_id, row.source_run_id);
+	}
+	db_logged_model_clear(&row);
+	return err;
+}
+
 /* Fill the content of a new version from the options. */
 static int pin_content(cairn_model_version *v, struct buf *run_id,
 		       struct buf *source, cairn_repo *repo,
@@ -226,6 +253,16 @@ static int pin_content(cairn_model_version *v, struct buf *run_id,
 		buf_puts(source, abs ? abs : o->from_dir);
 		free(abs);
 		return err;
+	}
+	if (o->source && !strncmp(o->source, "models:/", 8)) {
+		buf_puts(source, o->source);
+		if ((err = logged_model_dir(&v->tree, run_id, repo, o->source)) == 0 &&
+		    o->run && run_id->len && strcmp(o->run, run_id->ptr))
+			err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					       "Invalid model version source: logged "
+					       "model '%s' comes from run %s, not %s",
+					       o->source, run_id->ptr, o->run);
+		goto done;
 	}
 	if (o->source) {
 		if ((err = parse_source(&from_source, &path, o->source)) < 0)

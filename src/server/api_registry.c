@@ -13,10 +13,11 @@
  *     with one, is 409 RESOURCE_CONFLICT (cairn's controls; the command
  *     line can force it);
  *   - a source cairn cannot pin (not runs:/ nor mlflow-artifacts:/ of a
- *     known run's directory, or a logged model models:/m-...) is 400.
- * get-download-uri answers the mlflow-artifacts:/ URI of the run's
- * directory for a version registered from a run, so the client downloads
- * through the artifact proxy; else the version's source.
+ *     known run's directory, nor models:/ of a known logged model) is 400.
+ * get-download-uri answers an mlflow-artifacts:/ URI the client downloads
+ * through the artifact proxy: the run's directory for a version registered
+ * from a run, the logged model's files for one registered from a logged
+ * model; else the version's source.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -619,12 +620,19 @@ int api_versions_download_uri(cairn_repo *repo, json_t *params,
 {
 	cairn_model_version *v;
 	struct buf uri = BUF_INIT;
+	cairn_logged_model *lm = NULL;
 	cairn_run *run = NULL;
 
 	if (find_version(&v, repo, params, res) < 0)
 		return -1;
-	if (v->run_id && !strncmp(v->source, "runs:/", 6) &&
-	    cairn_run_get(&run, repo, v->run_id) == 0) {
+	if (!strncmp(v->source, "models:/", 8) &&
+	    cairn_logged_model_get(&lm, repo, v->source + 8) == 0) {
+		/* A logged model's files, where the artifact proxy serves them. */
+		buf_printf(&uri, "mlflow-artifacts:/%s/models/%s/artifacts",
+			   lm->experiment_id, lm->model_id);
+		cairn_logged_model_free(lm);
+	} else if (v->run_id && !strncmp(v->source, "runs:/", 6) &&
+		   cairn_run_get(&run, repo, v->run_id) == 0) {
 		const char *path = strchr(v->source + 6, '/');
 
 		buf_printf(&uri, "mlflow-artifacts:/%s/%s/artifacts%s",

@@ -371,6 +371,8 @@ static void test_refusals_change_nothing(void **state)
 	o.semver = NULL;
 	o.source = "models:/m-0123";
 	o.from_dir = NULL;
+	assert_int_equal(cairn_model_register(&v, f->repo, "m", &o), CAIRN_ENOTFOUND);
+	o.source = "models:/m-0123/x";
 	assert_int_equal(cairn_model_register(&v, f->repo, "m", &o), CAIRN_EINVALID);
 	o.source = "s3://bucket/x";
 	assert_int_equal(cairn_model_register(&v, f->repo, "m", &o), CAIRN_EINVALID);
