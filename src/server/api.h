@@ -43,7 +43,7 @@ struct api_route {
 
 /* Tracking routes (api_tracking.c), terminated by { NULL, NULL, NULL }. */
 extern const struct api_route api_tracking_routes[];
-/* MLflow's model registry routes (api_registry.c). */
+/* The model registry: MLflow's routes and /cairn/models/ (api_registry*.c). */
 extern const struct api_route api_registry_routes[];
 /* cairn's own routes, under /cairn/ (api_cairn.c). */
 extern const struct api_route api_cairn_routes[];

@@ -52,6 +52,12 @@ const struct api_route api_registry_routes[] = {
 	{ "DELETE", "/mlflow/model-versions/delete-tag", api_versions_delete_tag },
 	{ "POST", "/mlflow/model-versions/transition-stage", api_versions_transition },
 	{ "GET", "/mlflow/model-versions/get-download-uri", api_versions_download_uri },
+	{ "POST", "/cairn/models/promote", api_cairn_models_promote },
+	{ "POST", "/cairn/models/rollback", api_cairn_models_rollback },
+	{ "GET", "/cairn/models/history", api_cairn_models_history },
+	{ "GET", "/cairn/models/at", api_cairn_models_at },
+	{ "GET", "/cairn/models/resolve", api_cairn_models_resolve },
+	{ "GET", "/cairn/models/metadata", api_cairn_models_metadata },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,6 +1,7 @@
 /*
  * api_registry.h: the handlers of MLflow's model registry routes
- * (api_registry.c), listed in api_registry_routes[] (api.h).
+ * (api_registry.c) and cairn's own under /cairn/models/
+ * (api_registry_cairn.c), all listed in api_registry_routes[] (api.h).
  */
 #ifndef CAIRN_SERVER_API_REGISTRY_H
 #define CAIRN_SERVER_API_REGISTRY_H
@@ -39,6 +40,20 @@ int api_versions_delete_tag(cairn_repo *repo, json_t *params,
 int api_versions_transition(cairn_repo *repo, json_t *params,
 			    struct api_result *res);
 int api_versions_download_uri(cairn_repo *repo, json_t *params,
+			      struct api_result *res);
+
+/* cairn's own registry routes (api_registry_cairn.c), /cairn/models/... */
+int api_cairn_models_promote(cairn_repo *repo, json_t *params,
+			     struct api_result *res);
+int api_cairn_models_rollback(cairn_repo *repo, json_t *params,
+			      struct api_result *res);
+int api_cairn_models_history(cairn_repo *repo, json_t *params,
+			     struct api_result *res);
+int api_cairn_models_at(cairn_repo *repo, json_t *params,
+			struct api_result *res);
+int api_cairn_models_resolve(cairn_repo *repo, json_t *params,
+			     struct api_result *res);
+int api_cairn_models_metadata(cairn_repo *repo, json_t *params,
 			      struct api_result *res);
 
 #endif
