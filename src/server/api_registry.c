@@ -106,6 +106,7 @@ static int version_params(const char **name, uint64_t *version, json_t *params,
 {
 	int64_t n;
 
+	*version = 0; /* gcc -O2 cannot tell that api_fail() returns -1 */
 	if (api_get_string(name, params, "name", 1, res) < 0 ||
 	    api_get_int64(&n, params, "version", 1, res) < 0)
 		return -1;
