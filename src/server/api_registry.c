@@ -359,7 +359,7 @@ int api_models_alias_set(cairn_repo *repo, json_t *params,
 			 struct api_result *res)
 {
 	const char *name, *alias;
-	uint64_t version;
+	uint64_t version = 0;
 	int64_t n;
 	int err;
 
@@ -496,7 +496,7 @@ static int find_version(cairn_model_version **v, cairn_repo *repo,
 			json_t *params, struct api_result *res)
 {
 	const char *name;
-	uint64_t version;
+	uint64_t version = 0;
 	int err;
 
 	*v = NULL;
@@ -524,7 +524,7 @@ int api_versions_update(cairn_repo *repo, json_t *params,
 {
 	cairn_model_version *v = NULL;
 	const char *name, *description;
-	uint64_t version;
+	uint64_t version = 0;
 	int err, r;
 
 	if (version_params(&name, &version, params, res) < 0 ||
@@ -543,7 +543,7 @@ int api_versions_delete(cairn_repo *repo, json_t *params,
 			struct api_result *res)
 {
 	const char *name;
-	uint64_t version;
+	uint64_t version = 0;
 	int err;
 
 	if (version_params(&name, &version, params, res) < 0)
@@ -563,7 +563,7 @@ int api_versions_set_tag(cairn_repo *repo, json_t *params,
 			 struct api_result *res)
 {
 	const char *name, *key, *value = "";
-	uint64_t version;
+	uint64_t version = 0;
 	int err;
 
 	if (version_params(&name, &version, params, res) < 0 ||
@@ -579,7 +579,7 @@ int api_versions_delete_tag(cairn_repo *repo, json_t *params,
 			    struct api_result *res)
 {
 	const char *name, *key;
-	uint64_t version;
+	uint64_t version = 0;
 	int err;
 
 	if (version_params(&name, &version, params, res) < 0 ||
@@ -597,7 +597,7 @@ int api_versions_transition(cairn_repo *repo, json_t *params,
 	const char *name, *stage_name;
 	json_t *archive = json_object_get(params, "archive_existing_versions");
 	cairn_stage stage;
-	uint64_t version;
+	uint64_t version = 0;
 	int err, flag = 0;
 
 	if (version_params(&name, &version, params, res) < 0 ||
