@@ -15,6 +15,12 @@
  *   models:/NAME@production   cairn_model_resolve(), the target (< 1 ms)
  *   models:/NAME/Production   the highest version in a stage
  *   models:/NAME/2            a version number
+ *   rollback                  cairn_model_promote() of a new holder then
+ *                             cairn_model_rollback() back (verifying the
+ *                             previous version's bytes), LOOKUPS / 100
+ *                             times on model-0: the library's part of
+ *                             `cairn models rollback` (target: the whole
+ *                             command under 50 ms)
  *   sqlite baseline           the peer: the same alias question asked of
  *                             the same database file with one prepared
  *                             statement (a three-table join), the floor
@@ -89,6 +95,27 @@ static void bench_resolve(cairn_repo *repo, const char *what, const char *suffix
 		cairn_model_version_free(v);
 	}
 	report(what, t, lookups);
+}
+
+static void bench_rollback(cairn_repo *repo, size_t versions, size_t n,
+			   double *t)
+{
+	cairn_model_promote_options o = CAIRN_MODEL_PROMOTE_OPTIONS_INIT;
+	uint64_t to;
+	size_t i;
+
+	o.reason = "bench";
+	for (i = 0; i < n; i++) {
+		double t0;
+
+		if (cairn_model_promote(repo, "model-0", versions, "production", &o) < 0)
+			die("promote");
+		t0 = now_us();
+		if (cairn_model_rollback(&to, repo, "model-0", "production", "bench") < 0)
+			die("rollback");
+		t[i] = now_us() - t0;
+	}
+	report("rollback (verified)", t, n);
 }
 
 static void bench_sqlite(const char *dbpath, size_t models, size_t lookups,
@@ -180,6 +207,8 @@ int main(int argc, char **argv)
 		      lookups, t);
 	snprintf(suffix, sizeof(suffix), "/%zu", versions);
 	bench_resolve(repo, "models:/NAME/N", suffix, models, lookups, t);
+	if (versions > 1)
+		bench_rollback(repo, versions, lookups / 100 ? lookups / 100 : 1, t);
 	bench_sqlite(dbpath, models, lookups, t);
 
 	free(t);
