@@ -1128,6 +1128,15 @@ const char *cairn_logged_model_status_name(cairn_logged_model_status s);
 int cairn_logged_model_status_parse(cairn_logged_model_status *out,
 				    const char *name);
 
+/** A metric linked to a logged model (MLflow 3's Metric.model_id). */
+typedef struct {
+	const char *model_id;
+	const char *run_id;         /* the run that logged it */
+	cairn_metric metric;
+	const char *dataset_name;   /* or NULL */
+	const char *dataset_digest; /* or NULL */
+} cairn_model_metric;
+
 typedef struct {
 	const char *model_id;
 	const char *experiment_id;
@@ -1140,6 +1149,8 @@ typedef struct {
 	size_t nparams;
 	const cairn_kv *tags;      /* by key */
 	size_t ntags;
+	const cairn_model_metric *metrics; /* every point, as logged */
+	size_t nmetrics;
 } cairn_logged_model;
 
 typedef struct {
@@ -1171,6 +1182,14 @@ int cairn_logged_model_set_tags(cairn_repo *repo, const char *model_id,
 /** CAIRN_ENOTFOUND if the model has no such tag. */
 int cairn_logged_model_delete_tag(cairn_repo *repo, const char *model_id,
 				  const char *key);
+/**
+ * Link metrics a run logs to the logged models they name (one
+ * transaction): the run must be active and the models must exist. The
+ * same point (model, run, key, time, step, dataset) again replaces it.
+ * Called beside cairn_log_metrics(), which records them for the run.
+ */
+int cairn_log_model_metrics(cairn_repo *repo, const cairn_model_metric *m,
+			    size_t n);
 /** Write-once, as run params: the same value again is a no-op. */
 int cairn_logged_model_log_params(cairn_repo *repo, const char *model_id,
 				  const cairn_kv *params, size_t n);

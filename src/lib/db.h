@@ -243,6 +243,14 @@ int db_logged_model_kv_foreach(struct db *db, int64_t key, int tags,
 			       int (*cb)(const char *k, const char *v,
 					 void *payload),
 			       void *payload);
+/* A metric linked to the model (key: the model's row). */
+int db_logged_model_metric_put(struct db *db, int64_t key,
+			       const cairn_model_metric *m);
+/* The model's metrics, by key, time and step; strings live for the call. */
+int db_logged_model_metric_foreach(struct db *db, int64_t key,
+				   int (*cb)(const cairn_model_metric *m,
+					     void *payload),
+				   void *payload);
 /* The model's artifact tree, as db_run_artifacts_get/swap. */
 int db_logged_model_artifacts_get(cairn_oid *out, struct db *db, int64_t key);
 int db_logged_model_artifacts_swap(struct db *db, int64_t key,

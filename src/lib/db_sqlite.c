@@ -266,6 +266,24 @@ static const char *const migrations[] = {
 	"  output INTEGER NOT NULL,"
 	"  step INTEGER NOT NULL,"
 	"  UNIQUE (run, output, model_id, step));",
+
+	/*
+	 * 6 -> 7: metrics linked to logged models (MLflow 3's Metric.model_id,
+	 * with the run and dataset they were logged with; '' for none, so the
+	 * same point logged again replaces itself).
+	 */
+	"CREATE TABLE logged_model_metrics ("
+	"  model INTEGER NOT NULL REFERENCES logged_models(id),"
+	"  run_id TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  is_nan INTEGER NOT NULL DEFAULT 0,"
+	"  timestamp INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  dataset_name TEXT NOT NULL,"
+	"  dataset_digest TEXT NOT NULL,"
+	"  PRIMARY KEY (model, key, timestamp, step, run_id, dataset_name,"
+	"    dataset_digest)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -1,13 +1,17 @@
 /*
  * db_sqlite_models.c: MLflow 3's logged models in the SQLite backend
  * (db.h): the tables logged_models, logged_model_params,
- * logged_model_tags and run_models of migration 5.
+ * logged_model_tags and run_models of migration 6.
+ *
+ * Metrics linked to a model (logged_model_metrics, migration 7) keep ''
+ * for a missing run or dataset, so a point logged twice is one row.
  *
  * A model row is never removed: delete sets its lifecycle stage, and
  * callers treat a deleted model as absent. Its artifact tree moves by
  * compare-and-swap, exactly like a run's (run_artifacts.c retries).
  * Domain rules (validation, states) are in logged_model.c.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -335,6 +339,76 @@ int db_run_models_read(struct db *db, int64_t run,
 			break;
 	if (!ret && rc != SQLITE_DONE)
 		ret = sqlite__error(db, "cannot read the run's models");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int db_logged_model_metric_put(struct db *db, int64_t key,
+			       const cairn_model_metric *m)
+{
+	sqlite3_stmt *st;
+	int err, nan = isnan(m->metric.value);
+
+	if ((err = sqlite__prepare(&st, db, "INSERT OR REPLACE INTO "
+				   "logged_model_metrics(model, run_id, key, value, "
+				   "is_nan, timestamp, step, dataset_name, "
+				   "dataset_digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+				   "?7, ?8, ?9)")) < 0)
+		return err;
+	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_text(st, 2, m->run_id ? m->run_id : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->metric.key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, nan ? 0 : m->metric.value);
+	sqlite3_bind_int(st, 5, nan);
+	sqlite3_bind_int64(st, 6, m->metric.timestamp);
+	sqlite3_bind_int64(st, 7, m->metric.step);
+	sqlite3_bind_text(st, 8, m->dataset_name ? m->dataset_name : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, m->dataset_digest ? m->dataset_digest : "", -1,
+			  SQLITE_STATIC);
+	return step_done(db, st, "cannot record the model's metric");
+}
+
+static const char *empty_null(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s && *s ? s : NULL;
+}
+
+int db_logged_model_metric_foreach(struct db *db, int64_t key,
+				   int (*cb)(const cairn_model_metric *m,
+					     void *payload),
+				   void *payload)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if ((ret = sqlite__prepare(&st, db, "SELECT m.model_id, x.run_id, x.key, "
+				   "x.value, x.is_nan, x.timestamp, x.step, "
+				   "x.dataset_name, x.dataset_digest FROM "
+				   "logged_model_metrics x JOIN logged_models m ON "
+				   "m.id = x.model WHERE x.model = ?1 ORDER BY x.key, "
+				   "x.timestamp, x.step")) < 0)
+		return ret;
+	sqlite3_bind_int64(st, 1, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cairn_model_metric m;
+
+		m.model_id = (const char *)sqlite3_column_text(st, 0);
+		m.run_id = empty_null(st, 1);
+		m.metric.key = (const char *)sqlite3_column_text(st, 2);
+		m.metric.value = sqlite3_column_int(st, 4) ? NAN
+							   : sqlite3_column_double(st, 3);
+		m.metric.timestamp = sqlite3_column_int64(st, 5);
+		m.metric.step = sqlite3_column_int64(st, 6);
+		m.dataset_name = empty_null(st, 7);
+		m.dataset_digest = empty_null(st, 8);
+		if ((ret = cb(&m, payload)) != 0)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sqlite__error(db, "cannot read the model's metrics");
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -37,6 +37,8 @@ struct model {
 	struct db_logged_model row;
 	cairn_kv *params, *tags;
 	size_t aparams, atags;
+	cairn_model_metric *metrics;
+	size_t ametrics;
 };
 
 static const char *const status_names[] = {
@@ -98,6 +100,27 @@ static int add_tag(const char *k, const char *v, void *payload)
 	return add_kv(&md->tags, &md->m.ntags, &md->atags, k, v);
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static int add_metric(const cairn_model_metric *x, void *payload)
+{
+	struct model *md = payload;
+	cairn_model_metric *c;
+
+	ALLOC_GROW(md->metrics, md->m.nmetrics + 1, md->ametrics);
+	c = &md->metrics[md->m.nmetrics++];
+	*c = *x;
+	c->model_id = xstrdup(x->model_id);
+	c->run_id = dup_or_null(x->run_id);
+	c->metric.key = xstrdup(x->metric.key);
+	c->dataset_name = dup_or_null(x->dataset_name);
+	c->dataset_digest = dup_or_null(x->dataset_digest);
+	return 0;
+}
+
 void cairn_logged_model_free(cairn_logged_model *m)
 {
 	struct model *md = (struct model *)m;
@@ -113,8 +136,16 @@ void cairn_logged_model_free(cairn_logged_model *m)
 		free((char *)md->tags[i].key);
 		free((char *)md->tags[i].value);
 	}
+	for (i = 0; i < m->nmetrics; i++) {
+		free((char *)md->metrics[i].model_id);
+		free((char *)md->metrics[i].run_id);
+		free((char *)md->metrics[i].metric.key);
+		free((char *)md->metrics[i].dataset_name);
+		free((char *)md->metrics[i].dataset_digest);
+	}
 	free(md->params);
 	free(md->tags);
+	free(md->metrics);
 	db_logged_model_clear(&md->row);
 	free(md);
 }
@@ -137,7 +168,9 @@ static int load(struct model **out, cairn_repo *repo,
 	if ((err = db_logged_model_kv_foreach(repo->db, row->key, 0, add_param,
 					      md)) < 0 ||
 	    (err = db_logged_model_kv_foreach(repo->db, row->key, 1, add_tag,
-					      md)) < 0) {
+					      md)) < 0 ||
+	    (err = db_logged_model_metric_foreach(repo->db, row->key, add_metric,
+						  md)) < 0) {
 		cairn_logged_model_free(&md->m);
 		return err;
 	}
@@ -151,6 +184,7 @@ static int load(struct model **out, cairn_repo *repo,
 	md->m.last_update_time = md->row.last_update_time;
 	md->m.params = md->params;
 	md->m.tags = md->tags;
+	md->m.metrics = md->metrics;
 	*out = md;
 	return 0;
 }
@@ -642,6 +676,53 @@ static int link_models(cairn_repo *repo, const char *run_id, int output,
 	}
 	db_run_clear(&r);
 done:
+	if (err < 0) {
+		db_rollback(repo->db);
+		return err;
+	}
+	return db_commit(repo->db);
+}
+
+int cairn_log_model_metrics(cairn_repo *repo, const cairn_model_metric *m,
+			    size_t n)
+{
+	struct db_logged_model row;
+	struct db_run r;
+	const char *run_id = NULL;
+	size_t i;
+	int err;
+
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		if ((err = cairn_validate("metric", m[i].metric.key, NULL)) < 0)
+			return err;
+		if (!m[i].run_id || !*m[i].run_id)
+			return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+						"Missing value for required parameter "
+						"'run_id'");
+	}
+	if ((err = db_begin(repo->db)) < 0)
+		return err;
+	for (i = 0; i < n && !err; i++) {
+		if (!run_id || strcmp(run_id, m[i].run_id)) {
+			run_id = m[i].run_id;
+			if ((err = db_run_get(&r, repo->db, run_id)) < 0)
+				break;
+			if (strcmp(r.info.lifecycle_stage, "active"))
+				err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+						       "The run %s must be in the 'active' "
+						       "state. Current state is %s.", run_id,
+						       r.info.lifecycle_stage);
+			db_run_clear(&r);
+			if (err < 0)
+				break;
+		}
+		if ((err = find(&row, repo, m[i].model_id)) < 0)
+			break;
+		err = db_logged_model_metric_put(repo->db, row.key, &m[i]);
+		db_logged_model_clear(&row);
+	}
 	if (err < 0) {
 		db_rollback(repo->db);
 		return err;

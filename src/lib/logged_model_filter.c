@@ -14,11 +14,13 @@
  * case-sensitive with % and _, ILIKE is not); status takes = and != with
  * a status name (LOGGED_MODEL_READY or READY, ...); creation_timestamp
  * (also creation_time, creation_timestamp_ms) and last_updated_timestamp
- * (also _ms) take = != < <= > >= with a number. A model without the
- * param, tag or attribute never matches a clause on it.
+ * (also _ms) take = != < <= > >= with a number, and so do metrics.<key>:
+ * a model matches when any point of that metric linked to it does. A
+ * model without the param, tag, metric or attribute never matches a
+ * clause on it. Orders take attributes and metrics.<key> (the latest
+ * point, by time then step); models without it come last.
  *
- * Not supported, and refused (never ignored): OR, IN and NOT IN, and
- * metrics.* (cairn does not link metrics to logged models).
+ * Not supported, and refused (never ignored): OR, IN and NOT IN.
  */
 #include <ctype.h>
 #include <math.h>
@@ -32,7 +34,7 @@
 #include "util/error.h"
 #include "util/banned.h"
 
-enum lm_kind { LM_STRING, LM_NUMBER, LM_STATUS, LM_PARAM, LM_TAG };
+enum lm_kind { LM_STRING, LM_NUMBER, LM_STATUS, LM_PARAM, LM_TAG, LM_METRIC };
 
 enum lm_field {
 	F_NAME, F_MODEL_ID, F_MODEL_TYPE, F_SOURCE_RUN, F_STATUS, F_CREATED,
@@ -203,9 +205,7 @@ static int read_identifier(struct lm_clause *c, struct lexer *lx)
 		} else if (!strcmp(entity.ptr, "tags") || !strcmp(entity.ptr, "tag")) {
 			c->kind = LM_TAG;
 		} else if (!strcmp(entity.ptr, "metrics") || !strcmp(entity.ptr, "metric")) {
-			err = invalid("Filtering logged models by metrics is not "
-				      "supported by cairn (%s)", key.ptr);
-			goto done;
+			c->kind = LM_METRIC;
 		} else if (!strcmp(entity.ptr, "attributes") ||
 			   !strcmp(entity.ptr, "attribute")) {
 			buf_reset(&entity);
@@ -244,9 +244,8 @@ static int read_value(struct lm_clause *c, struct lexer *lx)
 	if (*lx->p == '\'' || *lx->p == '"') {
 		if ((err = read_quoted(&v, lx, *lx->p)) < 0)
 			goto done;
-		if (c->kind == LM_NUMBER) {
-			err = invalid("Expected a number for a timestamp in the filter, "
-				      "got '%s'", v.ptr);
+		if (c->kind == LM_NUMBER || c->kind == LM_METRIC) {
+			err = invalid("Expected a number in the filter, got '%s'", v.ptr);
 			goto done;
 		}
 		if (c->kind == LM_STATUS) {
@@ -264,13 +263,13 @@ static int read_value(struct lm_clause *c, struct lexer *lx)
 		c->str = buf_detach(&v, NULL);
 		goto done;
 	}
-	if (c->kind != LM_NUMBER) {
+	if (c->kind != LM_NUMBER && c->kind != LM_METRIC) {
 		err = invalid("Expected a quoted string value in the filter at '%s'",
 			      lx->p);
 		goto done;
 	}
 	if (!strcmp(c->op, "LIKE") || !strcmp(c->op, "ILIKE")) {
-		err = invalid("Invalid comparator '%s' for a timestamp", c->op);
+		err = invalid("Invalid comparator '%s' for a number", c->op);
 		goto done;
 	}
 	{
@@ -421,6 +420,20 @@ static const char *kv_find(const cairn_kv *kv, size_t n, const char *key)
 	return NULL;
 }
 
+static int metric_match(const struct lm_clause *c, const cairn_logged_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nmetrics; i++) {
+		double v = m->metrics[i].metric.value;
+
+		if (!strcmp(m->metrics[i].metric.key, c->key) && !isnan(v) &&
+		    number_match(c, v))
+			return 1;
+	}
+	return 0;
+}
+
 static const char *string_field(const cairn_logged_model *m, enum lm_field f)
 {
 	switch (f) {
@@ -453,6 +466,8 @@ static int clause_match(const struct lm_clause *c, const cairn_logged_model *m)
 		return string_match(c, kv_find(m->params, m->nparams, c->key));
 	case LM_TAG:
 		return string_match(c, kv_find(m->tags, m->ntags, c->key));
+	case LM_METRIC:
+		return metric_match(c, m);
 	}
 	return 0;
 }
@@ -477,9 +492,8 @@ int lm_order_check(const cairn_logged_model_order *o)
 		return invalid("%s", "Missing value for required parameter "
 			       "'order_by.field_name'");
 	if ((dot = strchr(o->field, '.'))) {
-		if (!strncmp(o->field, "metrics.", 8))
-			return invalid("Ordering logged models by metrics is not "
-				       "supported by cairn (%s)", o->field);
+		if (!strncmp(o->field, "metrics.", 8) && o->field[8])
+			return 0;
 		return invalid("Invalid order by field name: %s. Only metrics are "
 			       "supported.", o->field);
 	}
@@ -515,6 +529,37 @@ static int missing(enum lm_field f, const cairn_logged_model *m)
 	return (f == F_MODEL_TYPE || f == F_SOURCE_RUN) && !string_field(m, f);
 }
 
+/* The latest point of metric key (by time, then step), or NULL. */
+static const cairn_metric *latest(const cairn_logged_model *m, const char *key)
+{
+	const cairn_metric *best = NULL;
+	size_t i;
+
+	for (i = 0; i < m->nmetrics; i++) {
+		const cairn_metric *x = &m->metrics[i].metric;
+
+		if (strcmp(x->key, key))
+			continue;
+		if (!best || x->timestamp > best->timestamp ||
+		    (x->timestamp == best->timestamp && x->step > best->step))
+			best = x;
+	}
+	return best;
+}
+
+/* By the latest value of a metric; without it (or NaN) last. */
+static int compare_metric(const char *key, int ascending,
+			  const cairn_logged_model *a, const cairn_logged_model *b)
+{
+	const cairn_metric *x = latest(a, key), *y = latest(b, key);
+	int mx = !x || isnan(x->value), my = !y || isnan(y->value), c;
+
+	if (mx || my)
+		return mx - my;
+	c = (x->value > y->value) - (x->value < y->value);
+	return ascending ? c : -c;
+}
+
 int lm_order_compare(const cairn_logged_model_order *orders, size_t n,
 		     const cairn_logged_model *a, const cairn_logged_model *b)
 {
@@ -523,6 +568,13 @@ int lm_order_compare(const cairn_logged_model_order *orders, size_t n,
 
 	for (i = 0; i < n; i++) {
 		enum lm_field f = find_field(orders[i].field);
+
+		if (!strncmp(orders[i].field, "metrics.", 8)) {
+			if ((c = compare_metric(orders[i].field + 8,
+						orders[i].ascending, a, b)) != 0)
+				return c;
+			continue;
+		}
 
 		if ((c = missing(f, a) - missing(f, b)) != 0)
 			return c;

@@ -79,8 +79,32 @@ json_t *api_logged_model_json(const cairn_logged_model *m)
 		json_object_set_new(info, "tags", kv_list(m->tags, m->ntags));
 	if (m->nparams)
 		json_object_set_new(data, "params", kv_list(m->params, m->nparams));
+	if (m->nmetrics) {
+		json_t *list = json_array();
+		size_t i;
+
+		for (i = 0; i < m->nmetrics; i++)
+			json_array_append_new(list, api_model_metric_json(&m->metrics[i]));
+		json_object_set_new(data, "metrics", list);
+	}
 	free(uri);
 	return json_pack("{s:o, s:o}", "info", info, "data", data);
+}
+
+/* A Metric with MLflow 3's fields: model_id, run_id, dataset_*. */
+json_t *api_model_metric_json(const cairn_model_metric *x)
+{
+	json_t *o = api_metric_json(&x->metric);
+
+	json_object_set_new(o, "model_id", json_string(x->model_id));
+	if (x->run_id)
+		json_object_set_new(o, "run_id", json_string(x->run_id));
+	if (x->dataset_name)
+		json_object_set_new(o, "dataset_name", json_string(x->dataset_name));
+	if (x->dataset_digest)
+		json_object_set_new(o, "dataset_digest",
+				    json_string(x->dataset_digest));
+	return o;
 }
 
 /* The error of a call about a model: unknown is 404, as MLflow says. */

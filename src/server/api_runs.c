@@ -269,17 +269,68 @@ static int read_metric(cairn_metric *m, json_t *obj, struct api_result *res)
 	return 0;
 }
 
+/*
+ * MLflow 3's fields of a Metric that name a logged model: the metrics
+ * with a model_id go into mm[] (*nmm of them, run run_id). The models must
+ * exist: they are checked here, before anything is logged.
+ */
+static int read_model_metrics(cairn_model_metric *mm, size_t *nmm,
+			      json_t *const *objs, const cairn_metric *m, size_t n,
+			      const char *run_id, cairn_repo *repo,
+			      struct api_result *res)
+{
+	const char *checked = NULL;
+	size_t i;
+	int r, err;
+
+	*nmm = 0;
+	for (i = 0; i < n; i++) {
+		cairn_model_metric *x = &mm[*nmm];
+		cairn_logged_model *model;
+
+		if ((r = api_get_string(&x->model_id, objs[i], "model_id", 0, res)) < 0)
+			return -1;
+		if (r == 1 || !*x->model_id)
+			continue;
+		if ((r = api_get_string(&x->dataset_name, objs[i], "dataset_name", 0,
+					res)) < 0)
+			return -1;
+		if (r == 1)
+			x->dataset_name = NULL;
+		if ((r = api_get_string(&x->dataset_digest, objs[i], "dataset_digest",
+					0, res)) < 0)
+			return -1;
+		if (r == 1)
+			x->dataset_digest = NULL;
+		x->run_id = run_id;
+		x->metric = m[i];
+		if (!checked || strcmp(checked, x->model_id)) {
+			if ((err = cairn_logged_model_get(&model, repo, x->model_id)) < 0)
+				return api_fail_cairn(res, err);
+			cairn_logged_model_free(model);
+			checked = x->model_id;
+		}
+		(*nmm)++;
+	}
+	return 0;
+}
+
 int api_runs_log_metric(cairn_repo *repo, json_t *params, struct api_result *res)
 {
+	cairn_model_metric mm;
 	cairn_metric m;
 	const char *id;
+	size_t nmm;
 	int err;
 
 	if (api_get_run_id(&id, params, res) < 0 ||
-	    read_metric(&m, params, res) < 0)
+	    read_metric(&m, params, res) < 0 ||
+	    read_model_metrics(&mm, &nmm, &params, &m, 1, id, repo, res) < 0)
 		return -1;
 	if ((err = cairn_log_metrics(repo, id, &m, 1)) < 0)
 		return api_fail_run(res, err, id);
+	if (nmm && (err = cairn_log_model_metrics(repo, &mm, nmm)) < 0)
+		return api_fail_cairn(res, err);
 	return 0;
 }
 
@@ -371,11 +422,12 @@ static size_t json_size_bound(json_t *v)
 
 int api_runs_log_batch(cairn_repo *repo, json_t *params, struct api_result *res)
 {
-	json_t *metrics = NULL, *plist = NULL, *tlist = NULL;
+	json_t *metrics = NULL, *plist = NULL, *tlist = NULL, **objs = NULL;
+	cairn_model_metric *mm = NULL;
 	cairn_metric *m = NULL;
 	cairn_kv *p = NULL, *t = NULL;
 	struct buf dupes = BUF_INIT;
-	size_t nm, np, nt, i, j, size;
+	size_t nm, np, nt, nmm = 0, i, j, size;
 	const char *id;
 	int err, ret = -1;
 
@@ -401,11 +453,15 @@ int api_runs_log_batch(cairn_repo *repo, json_t *params, struct api_result *res)
 			nm + np + nt) < 0)
 		return -1;
 	m = xcalloc(nm + 1, sizeof(*m));
+	mm = xcalloc(nm + 1, sizeof(*mm));
+	objs = xcalloc(nm + 1, sizeof(*objs));
 	p = xcalloc(np + 1, sizeof(*p));
 	t = xcalloc(nt + 1, sizeof(*t));
-	for (i = 0; i < nm; i++)
-		if (read_metric(&m[i], json_array_get(metrics, i), res) < 0)
+	for (i = 0; i < nm; i++) {
+		objs[i] = json_array_get(metrics, i);
+		if (read_metric(&m[i], objs[i], res) < 0)
 			goto done;
+	}
 	for (i = 0; i < np; i++)
 		if (read_kv(&p[i], json_array_get(plist, i), "params", res) < 0)
 			goto done;
@@ -425,13 +481,21 @@ int api_runs_log_batch(cairn_repo *repo, json_t *params, struct api_result *res)
 		    dupes.ptr);
 		goto done;
 	}
+	if (read_model_metrics(mm, &nmm, objs, m, nm, id, repo, res) < 0)
+		goto done;
 	if ((err = cairn_log_batch(repo, id, m, nm, p, np, t, nt)) < 0) {
 		api_fail_run(res, err, id);
+		goto done;
+	}
+	if (nmm && (err = cairn_log_model_metrics(repo, mm, nmm)) < 0) {
+		api_fail_cairn(res, err);
 		goto done;
 	}
 	ret = 0;
 done:
 	buf_release(&dupes);
+	free(objs);
+	free(mm);
 	free(m);
 	free(p);
 	free(t);

@@ -119,6 +119,7 @@ int api_runs_log_outputs(cairn_repo *repo, json_t *params,
 
 /* api_logged_models.c */
 json_t *api_logged_model_json(const cairn_logged_model *m);
+json_t *api_model_metric_json(const cairn_model_metric *m);
 int api_logged_models_create(cairn_repo *repo, json_t *params,
 			     struct api_result *res);
 int api_logged_models_get(cairn_repo *repo, json_t *params,

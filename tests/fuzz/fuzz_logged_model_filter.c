@@ -21,14 +21,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const cairn_kv params[] = { { "alpha", "0.5" } };
 	static const cairn_kv tags[] = { { "team", "ml" } };
+	static const cairn_model_metric metrics[] = {
+		{ "m-0123456789abcdef0123456789abcdef", NULL, { "acc", 0.9, 10, 1 },
+		  "test", NULL },
+		{ "m-0123456789abcdef0123456789abcdef", NULL, { "acc", 0.8, 20, 1 },
+		  NULL, NULL },
+	};
 	const cairn_logged_model a = {
 		"m-0123456789abcdef0123456789abcdef", "0", "apple", "sklearn",
-		NULL, CAIRN_LOGGED_MODEL_READY, 1000, 2000, params, 1, tags, 1
+		NULL, CAIRN_LOGGED_MODEL_READY, 1000, 2000, params, 1, tags, 1,
+		metrics, 2
 	};
 	const cairn_logged_model b = {
 		"m-fedcba9876543210fedcba9876543210", "0", "banana", NULL,
 		"0123456789abcdef0123456789abcdef", CAIRN_LOGGED_MODEL_PENDING, 1000,
-		1500, NULL, 0, NULL, 0
+		1500, NULL, 0, NULL, 0, NULL, 0
 	};
 	cairn_logged_model_order order = { NULL, 1 };
 	struct lm_filter f;
