@@ -1013,11 +1013,13 @@ typedef struct {
 
 /**
  * Point an alias at a version as a recorded promotion: refused for an
- * Archived version; with expect_set, refused (CAIRN_ECONFLICT, nothing
- * changed) unless the alias is still held by the version expected, so of
- * two concurrent promotions from the same state one wins and the other
- * learns who moved it. Promoting the version that holds it already is a
- * no-op.
+ * Archived version; refused (CAIRN_ECONFLICT, nothing changed) unless the
+ * alias is still held by the version expected (expect_set), else by the
+ * one that held it when the call started, so of two concurrent
+ * promotions from the same state one wins and the other learns who moved
+ * it. The alias's policy (cairn_model_policy_set()) is checked in the
+ * same transaction: CAIRN_EINVALID naming every failed gate. Promoting
+ * the version that holds it already is a no-op.
  */
 int cairn_model_promote(cairn_repo *repo, const char *name, uint64_t version,
 			const char *alias, const cairn_model_promote_options *opts);
@@ -1253,6 +1255,72 @@ const cairn_model_output *cairn_run_model_output(const cairn_run *run,
 						 size_t i);
 size_t cairn_run_model_input_count(const cairn_run *run);
 const char *cairn_run_model_input(const cairn_run *run, size_t i);
+
+/* ------------------------------------------- promotion policies, approvals */
+
+/*
+ * A policy says which gates a promotion of a model to an alias must pass
+ * (cairn_model_promote() checks them inside its transaction). Its text
+ * has one gate per line (or ';'):
+ *	metrics.KEY OP NUMBER      the source run's metric (OP: < <= > >= == !=)
+ *	metrics.KEY OP current     compared with the current holder's run
+ *	input-context CONTEXT      the source run has a data set input so used
+ *	approvals N                an approved request with N approvers
+ * Parsed strictly: CAIRN_EINVALID naming the line, nothing changed. The
+ * stored text is canonical. docs/registry.md has the rules.
+ */
+int cairn_model_policy_set(cairn_repo *repo, const char *name,
+			   const char *alias, const char *policy,
+			   const char *reason);
+/** The canonical text: 1 and out filled, 0 if the alias has none. */
+int cairn_model_policy_get(cairn_buf *out, cairn_repo *repo, const char *name,
+			   const char *alias);
+/** Removing a policy that does not exist is CAIRN_ENOTFOUND. */
+int cairn_model_policy_unset(cairn_repo *repo, const char *name,
+			     const char *alias, const char *reason);
+/** A model's policies, by alias. */
+int cairn_model_policy_foreach(cairn_repo *repo, const char *name,
+			       int (*cb)(const char *alias, const char *policy,
+					 void *payload),
+			       void *payload);
+
+typedef struct {
+	int64_t id;
+	const char *name;        /* the model */
+	uint64_t version;
+	const char *target;      /* the alias */
+	const char *reason;
+	const char *requester;
+	const char *status;      /* "pending", "approved", "rejected", "promoted" */
+	int64_t created_time, decided_time; /* decided_time 0 while pending */
+	unsigned approvals;      /* approving votes so far */
+	unsigned required;       /* approvers the alias's policy asks for */
+} cairn_promotion_request;
+
+/** Ask for a promotion; out (may be NULL) gets the request's id. */
+int cairn_promotion_request_create(int64_t *out, cairn_repo *repo,
+				   const char *name, uint64_t version,
+				   const char *alias, const char *reason);
+/**
+ * Approve (approve 1) or reject a pending request as the repository's
+ * actor, who must not be the requester nor have voted on it already
+ * (CAIRN_ECONFLICT). A request with as many distinct approvers as the
+ * policy asks for (at least one) becomes "approved"; promoting the
+ * version to the alias then uses it up ("promoted"). A rejection needs a
+ * reason and ends the request.
+ */
+int cairn_promotion_request_decide(cairn_promotion_request **out,
+				   cairn_repo *repo, int64_t id, int approve,
+				   const char *reason);
+/** Requests oldest first, of one model (NULL: all). */
+int cairn_promotion_requests(cairn_repo *repo, const char *name,
+			     int (*cb)(const cairn_promotion_request *r,
+				       void *payload),
+			     void *payload);
+void cairn_promotion_request_free(cairn_promotion_request *r);
+/** One JSON object of a request (every field above). */
+int cairn_promotion_request_json(cairn_buf *out,
+				 const cairn_promotion_request *r);
 
 #ifdef __cplusplus
 }

@@ -377,6 +377,11 @@ static const struct {
 	{ "rollback", models_rollback },
 	{ "history", models_history },
 	{ "at", models_at },
+	{ "policy", models_policy },
+	{ "request", models_request },
+	{ "approve", models_approve },
+	{ "reject", models_reject },
+	{ "requests", models_requests },
 };
 
 int cmd_models(int argc, char **argv, struct cli_ctx *ctx)

@@ -34,5 +34,11 @@ int models_promote(int argc, char **argv, cairn_repo *repo);
 int models_rollback(int argc, char **argv, cairn_repo *repo);
 int models_history(int argc, char **argv, cairn_repo *repo);
 int models_at(int argc, char **argv, cairn_repo *repo);
+/* cmd_models_promote.c: policies, requests and votes */
+int models_policy(int argc, char **argv, cairn_repo *repo);
+int models_request(int argc, char **argv, cairn_repo *repo);
+int models_approve(int argc, char **argv, cairn_repo *repo);
+int models_reject(int argc, char **argv, cairn_repo *repo);
+int models_requests(int argc, char **argv, cairn_repo *repo);
 
 #endif

@@ -284,6 +284,37 @@ static const char *const migrations[] = {
 	"  dataset_digest TEXT NOT NULL,"
 	"  PRIMARY KEY (model, key, timestamp, step, run_id, dataset_name,"
 	"    dataset_digest)) WITHOUT ROWID;",
+
+	/*
+	 * 7 -> 8: controlled promotion (db_sqlite_promotion.c,
+	 * docs/registry.md): the policy of each model's alias (canonical
+	 * text), promotion requests, and their votes, one per actor.
+	 */
+	"CREATE TABLE model_policies ("
+	"  model INTEGER NOT NULL REFERENCES registered_models(id),"
+	"  target TEXT NOT NULL,"
+	"  policy TEXT NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  PRIMARY KEY (model, target)) WITHOUT ROWID;"
+	"CREATE TABLE promotion_requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  model INTEGER NOT NULL REFERENCES registered_models(id),"
+	"  version INTEGER NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  requester TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'pending',"
+	"  created_time INTEGER NOT NULL,"
+	"  decided_time INTEGER);"
+	"CREATE INDEX promotion_requests_model ON promotion_requests(model, id);"
+	"CREATE TABLE promotion_votes ("
+	"  request INTEGER NOT NULL REFERENCES promotion_requests(id),"
+	"  actor TEXT NOT NULL,"
+	"  verdict TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  time INTEGER NOT NULL,"
+	"  PRIMARY KEY (request, actor)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

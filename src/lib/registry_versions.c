@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "lib/audit.h"
+#include "lib/promotion.h"
 #include "lib/registry.h"
 #include "lib/semver.h"
 #include "lib/tree.h"
@@ -787,7 +788,7 @@ static int apply_move(cairn_repo *repo, struct target *t, struct reg_change *c,
 	struct move *mv = arg;
 	char num[32], old[32];
 	uint64_t prev = 0;
-	int has = db_model_alias_get(&prev, repo->db, t->model, mv->alias);
+	int err, has = db_model_alias_get(&prev, repo->db, t->model, mv->alias);
 
 	if (has < 0)
 		return has;
@@ -816,6 +817,10 @@ static int apply_move(cairn_repo *repo, struct target *t, struct reg_change *c,
 					"version %llu of model '%s' is Archived; it "
 					"cannot be promoted",
 					(unsigned long long)t->v.version, t->v.name);
+	/* A promotion passes the alias's policy (promotion.c). */
+	if (mv->refuse_archived &&
+	    (err = promotion__gates(repo, t->model, &t->v, mv->alias, prev)) < 0)
+		return err;
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)t->v.version);
 	snprintf(old, sizeof(old), "%llu", (unsigned long long)prev);
 	c->before = pair_json("alias", mv->alias, "version", has ? old : NULL);
@@ -865,8 +870,14 @@ int cairn_model_promote(cairn_repo *repo, const char *name, uint64_t version,
 	/* Already there (and as expected): nothing moves, nothing is recorded. */
 	if (h.version == version && version && (!o->expect_set || o->expect == version))
 		return 0;
-	return registry__move_alias(repo, name, alias, version, o->expect_set,
-				    o->expect, "model.alias.set", o->reason, 1);
+	/*
+	 * Compare-and-swap always: on the holder expected, else on the one
+	 * read as the promotion started, so a move made meanwhile (which the
+	 * alias's gates did not see) makes this one a conflict.
+	 */
+	return registry__move_alias(repo, name, alias, version, 1,
+				    o->expect_set ? o->expect : h.version,
+				    "model.alias.set", o->reason, 1);
 }
 
 int cairn_model_alias_delete(cairn_repo *repo, const char *name,

@@ -24,7 +24,7 @@
 #include "util/hash.h"
 
 /* The schema version this cairn migrates to (db_sqlite.c's migrations). */
-#define SCHEMA_LATEST 7
+#define SCHEMA_LATEST 8
 
 struct fixture {
 	char dir[64];
