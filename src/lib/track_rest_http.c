@@ -266,6 +266,7 @@ int rest_call(json_t **out, struct rest *r, const char *method,
 	struct curl_slist *headers = NULL;
 	struct xfer x;
 	char *body = NULL;
+	long status = 0;
 	int err;
 
 	xfer_init(&x);
@@ -285,6 +286,14 @@ int rest_call(json_t **out, struct rest *r, const char *method,
 	}
 	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, 600L);
 	err = perform(r, &x);
+	/* A server without cairn's routes is not a cairn server. */
+	if (err < 0 && !strncmp(route, "cairn/", 6) &&
+	    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+	    status == 404 && (err == CAIRN_ENOTSUPP || err == CAIRN_ERROR))
+		err = cairn_error_setc(CAIRN_ENOTSUPP, CAIRN_ERRCLASS_REMOTE,
+				       "%s has no route /api/2.0/%s: is it a cairn "
+				       "server? (an MLflow server serves MLflow clients, "
+				       "not the cairn CLI)", r->base, route);
 	if (!err && out) {
 		*out = x.body.len ? json_loadb(x.body.ptr, x.body.len, 0, NULL)
 				  : json_object();

@@ -5,7 +5,8 @@
 # failures (503, a connection dropped before the answer) are retried and
 # the command succeeds; a server that keeps failing gives a clear error
 # after four attempts; a 4xx is never retried; the calls of one command
-# share one connection.
+# share one connection; an MLflow server (no cairn routes) is named as
+# not a cairn server.
 . "$TEST_DIRECTORY/lib.sh"
 . "$TEST_DIRECTORY/lib-server.sh"
 
@@ -19,6 +20,7 @@ PYTHON=/usr/bin/python3
 #   pass        forward
 #   503 N       answer 503 (text) to the next N requests, then forward
 #   400         answer 400 with an MLflow error body
+#   mlflow      answer 404 to cairn's own routes, as an MLflow server does
 #   drop N      close the next N connections without an answer
 # Each request appends "CONN METHOD PATH STATUS" to the file "requests".
 cat >"$TRASH/relay.py" <<\PY
@@ -74,6 +76,9 @@ class Relay(http.server.BaseHTTPRequestHandler):
             return
         if mode == "503":
             return self.reply(503, b"Service Unavailable", "text/plain")
+        if mode == "mlflow" and self.path.startswith("/api/2.0/cairn/"):
+            return self.reply(404, b'{"error_code": "ENDPOINT_NOT_FOUND", '
+                              b'"message": "Not found"}', "application/json")
         if mode == "400":
             return self.reply(400, b'{"error_code": "INVALID_PARAMETER_VALUE", '
                               b'"message": "refused by the relay"}', "application/json")
@@ -139,6 +144,12 @@ test_expect_success 'a 4xx is not retried, and its message is shown' '
 	mode 400 && test_must_fail 1 env CAIRN_TRACKING_URI=$R "$CAIRN" experiments list &&
 	test_stderr_contains "error: refused by the relay" &&
 	test $(wc -l <requests) = 1
+'
+
+test_expect_success 'a server without cairn routes is named as such' '
+	mode mlflow && CAIRN_TRACKING_URI=$R cairn experiments list >/dev/null &&
+	test_must_fail 1 env CAIRN_TRACKING_URI=$R "$CAIRN" runs show r1 &&
+	test_stderr_contains "$R has no route /api/2.0/cairn/runs/resolve: is it a cairn server?"
 '
 
 test_done
