@@ -17,13 +17,17 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/alloc.h"
 #include <time.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
 #include "util/banned.h"
 
 static const struct cmd *self(void)
@@ -75,64 +79,154 @@ static char *split_kv(char *arg)
 	return eq + 1;
 }
 
-static int log_metrics_stdin(cairn_repo *repo, const char *run)
+/*
+ * Points of `log metrics -` waiting to be sent. A line's points go
+ * together; lines accumulate until 1000 points, the end of the input, or
+ * a moment when no more input is ready, so a live stream lands line by
+ * line while a file goes in batches of 1000 (one round trip each against
+ * a server). The keys live in the lines' JSON objects, kept until sent.
+ */
+struct pending {
+	cairn_metric m[1000];
+	json_t *objs[1000];
+	size_t n, nobjs, first_line;
+};
+
+static int flush(struct pending *p, cairn_repo *repo, const char *run)
 {
-	char *line = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t n;
+	int err = 0;
+	size_t i;
+
+	if (p->n && cairn_log_metrics(repo, run, p->m, p->n) < 0)
+		err = cli_error("stdin line %zu: %s", p->first_line,
+				cairn_error_last()->message);
+	for (i = 0; i < p->nobjs; i++)
+		json_decref(p->objs[i]);
+	p->n = p->nobjs = 0;
+	return err;
+}
+
+/* One line's points into p (sent first if they would not fit). */
+static int add_line(struct pending *p, cairn_repo *repo, const char *run,
+		    const char *line, size_t n, size_t lineno)
+{
+	json_error_t jerr;
+	json_t *obj, *v;
+	const char *key;
+	cairn_metric m[1000];
+	size_t count = 0;
+	json_int_t step = 0, ts = 0;
 	int err = 0;
 
-	while (!err && (n = getline(&line, &cap, stdin)) > 0) {
-		json_error_t jerr;
-		json_t *obj, *v;
-		const char *key;
-		cairn_metric m[1000];
-		size_t count = 0;
-		json_int_t step = 0, ts = 0;
+	if (strspn(line, " \t\r\n") >= n)
+		return 0;
+	obj = json_loadb(line, n, 0, &jerr);
+	if (!obj || !json_is_object(obj)) {
+		json_decref(obj);
+		return flush(p, repo, run) ||
+		       cli_error("stdin line %zu: not a JSON object%s%s", lineno,
+				 obj ? "" : ": ", obj ? "" : jerr.text);
+	}
+	if ((v = json_object_get(obj, "step")) && !json_is_integer(v))
+		err = cli_error("stdin line %zu: 'step' must be an integer", lineno);
+	step = v ? json_integer_value(v) : 0;
+	if ((v = json_object_get(obj, "timestamp")) && !json_is_integer(v))
+		err = cli_error("stdin line %zu: 'timestamp' must be an integer", lineno);
+	ts = v ? json_integer_value(v) : now_ms();
+	json_object_foreach(obj, key, v) {
+		double d;
 
-		lineno++;
-		if (strspn(line, " \t\r\n") == (size_t)n)
+		if (err || !strcmp(key, "step") || !strcmp(key, "timestamp"))
 			continue;
-		obj = json_loadb(line, (size_t)n, 0, &jerr);
-		if (!obj || !json_is_object(obj)) {
-			json_decref(obj);
-			err = cli_error("stdin line %zu: not a JSON object%s%s", lineno,
-					obj ? "" : ": ", obj ? "" : jerr.text);
+		if (json_is_number(v))
+			d = json_number_value(v);
+		else if (!json_is_string(v) || parse_double(&d, json_string_value(v)) < 0) {
+			err = cli_error("stdin line %zu: metric '%s' is not a number",
+					lineno, key);
 			break;
 		}
-		if ((v = json_object_get(obj, "step")) && !json_is_integer(v))
-			err = cli_error("stdin line %zu: 'step' must be an integer", lineno);
-		step = v ? json_integer_value(v) : 0;
-		if ((v = json_object_get(obj, "timestamp")) && !json_is_integer(v))
-			err = cli_error("stdin line %zu: 'timestamp' must be an integer", lineno);
-		ts = v ? json_integer_value(v) : now_ms();
-		json_object_foreach(obj, key, v) {
-			double d;
-
-			if (err || !strcmp(key, "step") || !strcmp(key, "timestamp"))
-				continue;
-			if (json_is_number(v))
-				d = json_number_value(v);
-			else if (!json_is_string(v) || parse_double(&d, json_string_value(v)) < 0) {
-				err = cli_error("stdin line %zu: metric '%s' is not a number",
-						lineno, key);
-				break;
-			}
-			if (count == 1000) {
-				err = cli_error("stdin line %zu: more than 1000 metrics", lineno);
-				break;
-			}
-			m[count].key = key;
-			m[count].value = d;
-			m[count].step = step;
-			m[count++].timestamp = ts;
+		if (count == 1000) {
+			err = cli_error("stdin line %zu: more than 1000 metrics", lineno);
+			break;
 		}
-		if (!err && count && cairn_log_metrics(repo, run, m, count) < 0)
+		/* Checked here, so a bad line never takes its batch down. */
+		if (cairn_validate("metric", key, NULL) < 0 ||
+		    (ts < 0 && cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+						"Metric '%s' has a negative timestamp",
+						key) < 0)) {
 			err = cli_error("stdin line %zu: %s", lineno,
 					cairn_error_last()->message);
-		json_decref(obj);
+			break;
+		}
+		m[count].key = key;
+		m[count].value = d;
+		m[count].step = step;
+		m[count++].timestamp = ts;
 	}
-	free(line);
+	if (err) {
+		json_decref(obj);
+		return flush(p, repo, run) || err;
+	}
+	if (p->n + count > 1000 && (err = flush(p, repo, run))) {
+		json_decref(obj);
+		return err;
+	}
+	if (!p->n)
+		p->first_line = lineno;
+	memcpy(p->m + p->n, m, count * sizeof(*m));
+	p->n += count;
+	p->objs[p->nobjs++] = obj;
+	return 0;
+}
+
+static int log_metrics_stdin(cairn_repo *repo, const char *run)
+{
+	struct pending *p = xcalloc(1, sizeof(*p));
+	struct buf in = BUF_INIT;
+	size_t off = 0, lineno = 0;
+	int err = 0, eof = 0;
+
+	while (!err) {
+		char *nl = in.len > off ? memchr(in.ptr + off, '\n', in.len - off) : NULL;
+		struct pollfd pfd = { 0, POLLIN, 0 };
+		size_t n;
+		ssize_t got;
+
+		if (!nl && !eof) {
+			/* Nothing more ready: what is pending goes now. */
+			if (p->n && poll(&pfd, 1, 0) == 0 && (err = flush(p, repo, run)))
+				break;
+			if (off) {
+				memmove(in.ptr, in.ptr + off, in.len - off);
+				buf_setlen(&in, in.len - off);
+				off = 0;
+			}
+			buf_grow(&in, 65536);
+			got = read(0, in.ptr + in.len, 65536);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				err = cli_error("cannot read stdin: %s", strerror(errno));
+				break;
+			}
+			if (got == 0)
+				eof = 1;
+			else
+				buf_setlen(&in, in.len + (size_t)got);
+			continue;
+		}
+		if (!nl && off == in.len)
+			break;
+		n = nl ? (size_t)(nl - (in.ptr + off)) + 1 : in.len - off;
+		err = add_line(p, repo, run, in.ptr + off, n, ++lineno);
+		off += n;
+	}
+	if (!err)
+		err = flush(p, repo, run);
+	else
+		flush(p, repo, run);
+	buf_release(&in);
+	free(p);
 	return err;
 }
 

@@ -146,6 +146,24 @@ test_expect_success 'a 4xx is not retried, and its message is shown' '
 	test $(wc -l <requests) = 1
 '
 
+test_expect_success 'log metrics - from a file: batches of 1000 points' '
+	awk "BEGIN { for (i = 1; i <= 2500; i++) printf \"{\\\"step\\\": %d, \\\"m\\\": %d}\\n\", i, i }" >points &&
+	test $(wc -l <points) = 2500 &&
+	mode pass && CAIRN_TRACKING_URI=$R cairn log metrics --run r1 - <points &&
+	test $(grep -c "log-batch 200" requests) = 3 &&
+	CAIRN_TRACKING_URI=$R cairn metrics history r1 m --json >h &&
+	test $(grep -c "\"step\"" h) = 2500
+'
+
+test_expect_success 'log metrics -: a bad line stops there, what came before lands' '
+	awk "BEGIN { for (i = 1; i <= 1500; i++) printf \"{\\\"step\\\": %d, \\\"n\\\": %d}\\n\", i, i;
+		print \"{\\\"step\\\": 1501, \\\"a//b\\\": 1}\" }" >points &&
+	mode pass && test_must_fail 1 env CAIRN_TRACKING_URI=$R "$CAIRN" log metrics --run r1 - <points &&
+	test_stderr_contains "stdin line 1501: Invalid metric name" &&
+	CAIRN_TRACKING_URI=$R cairn metrics history r1 n --json >h &&
+	test $(grep -c "\"step\"" h) = 1500
+'
+
 test_expect_success 'a server without cairn routes is named as such' '
 	mode mlflow && CAIRN_TRACKING_URI=$R cairn experiments list >/dev/null &&
 	test_must_fail 1 env CAIRN_TRACKING_URI=$R "$CAIRN" runs show r1 &&
