@@ -10,8 +10,8 @@
 # Usage:
 #     bench/server.sh [BUILD_DIR | PATH_TO_CAIRN]   (default: build-release-n)
 # A build directory is configured (Release) and built if it has no cairn
-# binary; bench/tracking.c is built there as tracking-bench (to populate
-# the search store through the library).
+# binary; its tracking-bench target (bench/tracking.c) is built there too,
+# to populate the search store through the library.
 #
 # Environment:
 #     BENCH_NRUNS=100000     runs in the search store (x 20 metrics x 20
@@ -98,16 +98,16 @@ reset_peak() { echo 5 >"/proc/$spid/clear_refs" 2>/dev/null; }
 # ------------------------------------------------------------------ build
 
 build_all() {
-	local cflags libs b
+	local b
 	if [ -f "$target" ] && [ -x "$target" ]; then
 		cairn=$target
 		b=$(dirname "$target")
 	else
 		b=$target
-		if [ ! -x "$b/cairn" ] || [ ! -f "$b/libcairn.a" ]; then
+		if [ ! -x "$b/cairn" ]; then
 			log "configuring and building $b (Release)"
 			if ! cmake -S "$root" -B "$b" -DCMAKE_BUILD_TYPE=Release >>"$logf" 2>&1 ||
-				! cmake --build "$b" -j2 --target cairn cairn-cli >>"$logf" 2>&1; then
+				! cmake --build "$b" -j2 --target cairn-cli >>"$logf" 2>&1; then
 				die "the build failed (see $logf)"
 			fi
 		fi
@@ -116,12 +116,9 @@ build_all() {
 	[ -x "$cairn" ] || die "no cairn binary at '$cairn'"
 	tb=$b/tracking-bench
 	if [ -z "${BENCH_SEARCH_STORE:-}" ] && [ ! -x "$tb" ]; then
-		[ -f "$b/libcairn.a" ] || die "no libcairn.a beside '$cairn' to build tracking-bench"
-		cflags="-std=c11 -D_GNU_SOURCE -O2 -I$root/include"
-		libs="$(pkg-config --libs sqlite3 jansson libcrypto libzstd libfyaml inih) -lcsv -lpthread -lm"
-		# shellcheck disable=SC2086
-		${CC:-cc} $cflags "$root/bench/tracking.c" -o "$tb" "$b/libcairn.a" \
-			$libs >>"$logf" 2>&1 || die "building tracking-bench failed (see $logf)"
+		[ -f "$b/CMakeCache.txt" ] || die "no tracking-bench beside '$cairn', and no build directory to make it in"
+		cmake --build "$b" -j2 --target tracking-bench >>"$logf" 2>&1 ||
+			die "building tracking-bench failed (see $logf)"
 	fi
 }
 
