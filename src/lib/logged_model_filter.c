@@ -132,8 +132,13 @@ static int read_key(struct buf *out, struct lexer *lx)
 {
 	const char *s = lx->p;
 
-	if (*s == '`' || *s == '"')
-		return read_quoted(out, lx, *s);
+	if (*s == '`' || *s == '"') {
+		int err = read_quoted(out, lx, *s);
+
+		if (!err && !out->len)
+			err = invalid("%s", "Invalid filter: an empty quoted key");
+		return err;
+	}
 	while (*lx->p && !isspace((unsigned char)*lx->p) &&
 	       !strchr("=!<>'\"", *lx->p))
 		lx->p++;
@@ -197,34 +202,36 @@ static int read_identifier(struct lm_clause *c, struct lexer *lx)
 		goto done;
 	}
 	if (*lx->p == '.') {
+		const char *ent = buf_cstr(&entity);
+
 		lx->p++;
 		if ((err = read_key(&key, lx)) < 0)
 			goto done;
-		if (!strcmp(entity.ptr, "params") || !strcmp(entity.ptr, "param")) {
+		if (!strcmp(ent, "params") || !strcmp(ent, "param")) {
 			c->kind = LM_PARAM;
-		} else if (!strcmp(entity.ptr, "tags") || !strcmp(entity.ptr, "tag")) {
+		} else if (!strcmp(ent, "tags") || !strcmp(ent, "tag")) {
 			c->kind = LM_TAG;
-		} else if (!strcmp(entity.ptr, "metrics") || !strcmp(entity.ptr, "metric")) {
+		} else if (!strcmp(ent, "metrics") || !strcmp(ent, "metric")) {
 			c->kind = LM_METRIC;
-		} else if (!strcmp(entity.ptr, "attributes") ||
-			   !strcmp(entity.ptr, "attribute")) {
+		} else if (!strcmp(ent, "attributes") || !strcmp(ent, "attribute")) {
 			buf_reset(&entity);
 			buf_puts(&entity, key.ptr);
 			goto attribute;
 		} else {
 			err = invalid("Invalid entity type '%s' in the filter: expected "
-				      "attributes, params or tags", entity.ptr);
+				      "attributes, params, tags or metrics", ent);
 			goto done;
 		}
 		c->key = buf_detach(&key, NULL);
 		goto done;
 	}
 attribute:
-	c->field = find_field(entity.ptr);
+	c->field = find_field(buf_cstr(&entity));
 	if (c->field == F_NONE) {
 		err = invalid("Invalid attribute key '%s' specified. Valid keys are "
 			      "name, model_id, model_type, source_run_id, status, "
-			      "creation_timestamp, last_updated_timestamp", entity.ptr);
+			      "creation_timestamp, last_updated_timestamp",
+			      buf_cstr(&entity));
 		goto done;
 	}
 	c->kind = c->field == F_STATUS ? LM_STATUS
@@ -245,14 +252,16 @@ static int read_value(struct lm_clause *c, struct lexer *lx)
 		if ((err = read_quoted(&v, lx, *lx->p)) < 0)
 			goto done;
 		if (c->kind == LM_NUMBER || c->kind == LM_METRIC) {
-			err = invalid("Expected a number in the filter, got '%s'", v.ptr);
+			err = invalid("Expected a number in the filter, got '%s'",
+				      buf_cstr(&v));
 			goto done;
 		}
 		if (c->kind == LM_STATUS) {
 			if (strcmp(c->op, "=") && strcmp(c->op, "!="))
 				err = invalid("status only takes = and !=, not %s", c->op);
-			else if (cairn_logged_model_status_parse(&c->status, v.ptr) < 0)
-				err = invalid("Invalid logged model status '%s'", v.ptr);
+			else if (cairn_logged_model_status_parse(&c->status,
+								 buf_cstr(&v)) < 0)
+				err = invalid("Invalid logged model status '%s'", buf_cstr(&v));
 			goto done;
 		}
 		if (!string_op(c->op)) {
