@@ -49,6 +49,8 @@ extern const struct api_route api_registry_routes[];
 extern const struct api_route api_cairn_routes[];
 /* The audit log's routes, under /cairn/audit/ (api_audit.c). */
 extern const struct api_route api_audit_routes[];
+/* Promotion policies and requests, under /cairn/models/ (api_promotion.c). */
+extern const struct api_route api_promotion_routes[];
 /*
  * Handlers whose writes may share one transaction with other requests'
  * (group commit, http.c): each one's effect and answer are those it would
