@@ -459,6 +459,32 @@ const char *cairn_audit_problem_name(cairn_audit_problem p);
  */
 int cairn_audit_verify_json(cairn_buf *out, const cairn_audit_verify_result *r);
 
+/* ---------------------------------------------------------------- lineage */
+
+typedef enum {
+	CAIRN_LINEAGE_DATA = 1,  /* a data set version: "NAME@v2" (any data spec) */
+	CAIRN_LINEAGE_RUN,       /* a run: id, id prefix or unique name */
+	CAIRN_LINEAGE_MODEL      /* a model version: a models:/ URI */
+} cairn_lineage_kind;
+
+#define CAIRN_LINEAGE_UPSTREAM 1u   /* what it came from */
+#define CAIRN_LINEAGE_DOWNSTREAM 2u /* what came of it */
+
+/**
+ * The lineage graph around a data set version, a run or a model version:
+ * data set versions -> runs that used them (edge "input", with its
+ * context) -> model versions registered from those runs (edge
+ * "registered"), walked upstream, downstream or both (directions 0:
+ * both). JSON: {"root": NODE, "nodes": [{"node": "data:NAME@vN" |
+ * "run:ID" | "model:NAME/N", "type": "data" | "run" | "model", facts...}],
+ * "edges": [{"from", "to", "kind", "context"}]}. Facts: a data set
+ * version's JSON form; a run's status, user, times, params, latest metrics
+ * and code commit; a model version's registry form with its stage,
+ * aliases and content id.
+ */
+int cairn_lineage_json(cairn_buf *out, cairn_repo *repo, cairn_lineage_kind kind,
+		       const char *spec, unsigned int directions);
+
 /* ---------------------------------------------------- experiment tracking */
 
 /*

@@ -223,6 +223,18 @@ const struct cmd commands[] = {
 	  "threads serving connections) to 2. GET /health answers OK once ready.\n"
 	  "SIGINT or SIGTERM stops accepting connections and lets the requests\n"
 	  "already received finish; a second one stops at once.\n" },
+	{ "lineage", cmd_lineage, "what data and runs a model came from, and what came of them",
+	  "usage: cairn lineage data NAME@vN [--upstream | --downstream] [--format F]\n"
+	  "   or: cairn lineage run RUN [--upstream | --downstream] [--format F]\n"
+	  "   or: cairn lineage [model] models:/NAME/N [--format F]\n"
+	  "\n"
+	  "The graph data set version -> run that used it (with the input's\n"
+	  "context) -> model version registered from the run, around one node:\n"
+	  "upstream, what it came from; downstream, what came of it (default:\n"
+	  "both). 'lineage data NAME@v2 --downstream' lists every run and model\n"
+	  "version that used a data set version, with the stages and aliases\n"
+	  "they hold now. Any model URI names a version (models:/NAME@champion).\n"
+	  "F is tree (default), json, or dot (Graphviz: 'dot -Tsvg').\n" },
 	{ "audit", cmd_audit, "the tamper-evident log of every change to the store",
 	  "usage: cairn audit log [--object OBJECT] [--action ACTION] [--since TIME]\n"
 	  "                       [--until TIME] [--json]\n"

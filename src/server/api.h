@@ -47,7 +47,7 @@ extern const struct api_route api_tracking_routes[];
 extern const struct api_route api_registry_routes[];
 /* cairn's own routes, under /cairn/ (api_cairn.c). */
 extern const struct api_route api_cairn_routes[];
-/* The audit log's routes, under /cairn/audit/ (api_audit.c). */
+/* The auditor's routes: /cairn/audit/... and /cairn/lineage (api_audit.c). */
 extern const struct api_route api_audit_routes[];
 /* Promotion policies and requests, under /cairn/models/ (api_promotion.c). */
 extern const struct api_route api_promotion_routes[];

@@ -1,5 +1,7 @@
 /*
- * api_audit.c: the audit log over REST, under /api/2.0/cairn/audit/:
+ * api_audit.c: the auditor's routes: the audit log, under
+ * /api/2.0/cairn/audit/, and lineage, /api/2.0/cairn/lineage.
+ *
  *
  *   GET audit/log?object=&action=&since=&until=&max_results=&page_token=
  *       events, oldest first, in pages (default 1000, at most 50000);
@@ -8,6 +10,10 @@
  *       the chain recomputed: 200 with ok false and the first bad event
  *       when the log was tampered with (the check ran; its finding is
  *       the answer, not an error of the request).
+ *
+ *   GET lineage?data=NAME@vN | run=RUN | model=models:/...&direction=
+ *       the graph of cairn_lineage_json() (direction: upstream,
+ *       downstream or both, the default).
  *
  * Events have the shape of `cairn audit log --json` (before and after as
  * JSON values). A page token is MLflow's ({"offset": N}, base64) with N
@@ -126,8 +132,50 @@ static int audit_verify(cairn_repo *repo, json_t *params, struct api_result *res
 	return 0;
 }
 
+static int lineage(cairn_repo *repo, json_t *params, struct api_result *res)
+{
+	static const char *const kinds[] = { "data", "run", "model" };
+	const char *spec = NULL, *direction = NULL;
+	cairn_lineage_kind kind = CAIRN_LINEAGE_DATA;
+	cairn_buf text = CAIRN_BUF_INIT;
+	unsigned int dirs = 0;
+	int i, given = 0, err;
+
+	for (i = 0; i < 3; i++) {
+		const char *v;
+		int r = api_get_string(&v, params, kinds[i], 0, res);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			spec = v;
+			kind = (cairn_lineage_kind)(CAIRN_LINEAGE_DATA + i);
+			given++;
+		}
+	}
+	if (given != 1)
+		return api_fail(res, 400, "INVALID_PARAMETER_VALUE",
+				"Give exactly one of data, run and model");
+	if (api_get_string(&direction, params, "direction", 0, res) < 0)
+		return -1;
+	if (direction && !strcmp(direction, "upstream"))
+		dirs = CAIRN_LINEAGE_UPSTREAM;
+	else if (direction && !strcmp(direction, "downstream"))
+		dirs = CAIRN_LINEAGE_DOWNSTREAM;
+	else if (direction && strcmp(direction, "both"))
+		return api_fail(res, 400, "INVALID_PARAMETER_VALUE",
+				"Invalid value for direction: '%s' (upstream, downstream "
+				"or both)", direction);
+	if ((err = cairn_lineage_json(&text, repo, kind, spec, dirs)) < 0)
+		return api_fail_cairn(res, err);
+	res->body = json_loads(text.ptr, 0, NULL);
+	cairn_buf_dispose(&text);
+	return 0;
+}
+
 const struct api_route api_audit_routes[] = {
 	{ "GET", "/cairn/audit/log", audit_log },
 	{ "GET", "/cairn/audit/verify", audit_verify },
+	{ "GET", "/cairn/lineage", lineage },
 	{ NULL, NULL, NULL },
 };

@@ -1,0 +1,363 @@
+/*
+ * lineage.c: the graph data set version -> run -> model version, from any
+ * of its nodes, upstream (what it came from), downstream (what came of
+ * it) or both.
+ *
+ * The links are the store's own records: a run's inputs (cairn log input,
+ * cairn run --input) link data set versions to runs, and a model
+ * version's source run links the run to the model version. From a node:
+ *
+ *   data version  downstream: the runs that used it, then the model
+ *                 versions registered from those runs
+ *   run           upstream: its input versions; downstream: its models
+ *   model version upstream: its source run, then that run's inputs
+ *
+ * A data set version does not record the run that produced it, so the
+ * walk upstream ends at data. The graph is JSON (cairn_lineage_json() in
+ * cairn.h): nodes with their facts (data: id, size, rows; runs: status,
+ * params, latest metrics, code commit; models: stage, aliases, content id),
+ * edges "input" (data -> run, with the context) and "registered" (run ->
+ * model). Each node appears once, however many paths reach it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "lib/lineage.h"
+#include "lib/repo.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/banned.h"
+
+struct graph {
+	cairn_repo *repo;
+	json_t *nodes; /* array, in the order reached */
+	json_t *index; /* id -> 1, for each node added */
+	json_t *edges;
+	json_t *edge_index; /* "from|to|context" -> 1 */
+};
+
+static json_t *from_text(int err, cairn_buf *text)
+{
+	json_t *o = err ? NULL : json_loads(text->ptr, 0, NULL);
+
+	cairn_buf_dispose(text);
+	return o;
+}
+
+/* Add node id with its facts (taken over); 1 if it was new, 0 if known. */
+static int add_node(struct graph *g, const char *id, const char *type,
+		    json_t *facts)
+{
+	if (json_object_get(g->index, id)) {
+		json_decref(facts);
+		return 0;
+	}
+	json_object_set_new(g->index, id, json_true());
+	if (!facts)
+		facts = json_object();
+	json_object_set_new(facts, "node", json_string(id));
+	json_object_set_new(facts, "type", json_string(type));
+	json_array_append_new(g->nodes, facts);
+	return 1;
+}
+
+static void add_edge(struct graph *g, const char *from, const char *to,
+		     const char *kind, const char *context)
+{
+	struct buf key = BUF_INIT;
+	json_t *e;
+
+	buf_printf(&key, "%s|%s|%s", from, to, context ? context : "");
+	if (!json_object_get(g->edge_index, key.ptr)) {
+		json_object_set_new(g->edge_index, key.ptr, json_true());
+		e = json_pack("{s:s, s:s, s:s}", "from", from, "to", to, "kind", kind);
+		if (context)
+			json_object_set_new(e, "context", json_string(context));
+		json_array_append_new(g->edges, e);
+	}
+	buf_release(&key);
+}
+
+static void data_id(struct buf *out, const char *name, uint64_t version)
+{
+	buf_reset(out);
+	buf_printf(out, "data:%s@v%llu", name, (unsigned long long)version);
+}
+
+static void model_id(struct buf *out, const char *name, uint64_t version)
+{
+	buf_reset(out);
+	buf_printf(out, "model:%s/%llu", name, (unsigned long long)version);
+}
+
+static int add_data(struct graph *g, const cairn_data_version *v)
+{
+	cairn_buf text = CAIRN_BUF_INIT;
+	struct buf id = BUF_INIT;
+	int err = cairn_data_version_json(&text, v);
+
+	data_id(&id, v->name, v->version);
+	add_node(g, id.ptr, "data", from_text(err, &text));
+	buf_release(&id);
+	return err;
+}
+
+static int add_model(struct graph *g, const cairn_model_version *v)
+{
+	cairn_buf text = CAIRN_BUF_INIT;
+	struct buf id = BUF_INIT;
+	int err = cairn_model_version_json(&text, g->repo, v, 1);
+
+	model_id(&id, v->name, v->version);
+	add_node(g, id.ptr, "model", from_text(err, &text));
+	buf_release(&id);
+	return err;
+}
+
+static const char *tag(const cairn_run *run, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < cairn_run_tag_count(run); i++)
+		if (!strcmp(cairn_run_tag(run, i)->key, key))
+			return cairn_run_tag(run, i)->value;
+	return NULL;
+}
+
+/* A run's facts: what an auditor asks of it. */
+static json_t *run_facts(const cairn_run *run)
+{
+	const cairn_run_info *info = cairn_run_info_get(run);
+	json_t *o, *params = json_object(), *metrics = json_object();
+	const char *commit = tag(run, "mlflow.source.git.commit"),
+		   *dirty = tag(run, "cairn.git.dirty"),
+		   *command = tag(run, "cairn.command");
+	size_t i;
+
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "run_id", info->run_id,
+		      "name", info->name ? info->name : "", "experiment_id",
+		      info->experiment_id, "status", cairn_run_status_name(info->status),
+		      "user_id", info->user_id ? info->user_id : "",
+		      "start_time", (json_int_t)info->start_time);
+	if (info->end_time)
+		json_object_set_new(o, "end_time", json_integer(info->end_time));
+	for (i = 0; i < cairn_run_param_count(run); i++)
+		json_object_set_new(params, cairn_run_param(run, i)->key,
+				    json_string(cairn_run_param(run, i)->value));
+	for (i = 0; i < cairn_run_metric_count(run); i++)
+		json_object_set_new(metrics, cairn_run_metric(run, i)->key,
+				    json_real(cairn_run_metric(run, i)->value));
+	json_object_set_new(o, "params", params);
+	json_object_set_new(o, "metrics", metrics);
+	if (commit)
+		json_object_set_new(o, "git_commit", json_string(commit));
+	if (dirty)
+		json_object_set_new(o, "git_dirty", json_string(dirty));
+	if (command)
+		json_object_set_new(o, "command", json_string(command));
+	return o;
+}
+
+/* Add the run; its inputs (upstream) and models (downstream) as asked. */
+static int walk_run(struct graph *g, const char *run_id, int up, int down);
+
+struct models_of {
+	struct graph *g;
+	const char *run_node;
+};
+
+static int add_registered(const cairn_model_version *v, void *payload)
+{
+	struct models_of *m = payload;
+	struct buf id = BUF_INIT;
+	int err = add_model(m->g, v);
+
+	model_id(&id, v->name, v->version);
+	add_edge(m->g, m->run_node, id.ptr, "registered", NULL);
+	buf_release(&id);
+	return err;
+}
+
+static int walk_run(struct graph *g, const char *run_id, int up, int down)
+{
+	cairn_model_search_options o = CAIRN_MODEL_SEARCH_OPTIONS_INIT;
+	cairn_buf token = CAIRN_BUF_INIT;
+	struct buf node = BUF_INIT, filter = BUF_INIT, id = BUF_INIT;
+	struct models_of m;
+	cairn_run *run;
+	size_t i;
+	int err;
+
+	if ((err = cairn_run_get(&run, g->repo, run_id)) < 0)
+		return err;
+	buf_printf(&node, "run:%s", run_id);
+	add_node(g, node.ptr, "run", run_facts(run));
+	for (i = 0; up && !err && i < cairn_run_input_count(run); i++) {
+		const cairn_run_input *in = cairn_run_input_get(run, i);
+		cairn_data_version *v = NULL;
+
+		buf_reset(&id);
+		buf_printf(&id, "%s@v%llu", in->name, (unsigned long long)in->version);
+		if ((err = cairn_data_lookup(&v, g->repo, id.ptr)) == 0)
+			err = add_data(g, v);
+		cairn_data_version_free(v);
+		data_id(&id, in->name, in->version);
+		add_edge(g, id.ptr, node.ptr, "input", in->context);
+	}
+	cairn_run_free(run);
+	if (down && !err) {
+		/* Model versions from this run (the filter takes a quoted id). */
+		buf_printf(&filter, "run_id = '%s'", run_id);
+		o.filter = filter.ptr;
+		m.g = g;
+		m.run_node = node.ptr;
+		do {
+			o.page_token = token.ptr;
+			err = cairn_model_versions_search(&token, g->repo, &o,
+							  add_registered, &m);
+		} while (!err && token.ptr && *token.ptr);
+	}
+	cairn_buf_dispose(&token);
+	buf_release(&node);
+	buf_release(&filter);
+	buf_release(&id);
+	return err;
+}
+
+struct users {
+	struct graph *g;
+	const char *data_node;
+	char **ids;
+	size_t n, alloc;
+};
+
+static int collect_user(const char *run_id, const char *context, void *payload)
+{
+	struct users *u = payload;
+	struct buf node = BUF_INIT;
+
+	buf_printf(&node, "run:%s", run_id);
+	add_edge(u->g, u->data_node, node.ptr, "input", context);
+	buf_release(&node);
+	if (u->n == u->alloc) {
+		u->alloc = u->alloc ? 2 * u->alloc : 16;
+		u->ids = xrealloc(u->ids, u->alloc * sizeof(*u->ids));
+	}
+	u->ids[u->n++] = xstrdup(run_id);
+	return 0;
+}
+
+static int walk_data(struct graph *g, const char *spec, int down)
+{
+	cairn_data_version *v = NULL;
+	struct users u;
+	struct buf node = BUF_INIT;
+	size_t i;
+	int err;
+
+	memset(&u, 0, sizeof(u));
+	if ((err = cairn_data_lookup(&v, g->repo, spec)) < 0)
+		return err;
+	if ((err = add_data(g, v)) == 0 && down) {
+		data_id(&node, v->name, v->version);
+		u.g = g;
+		u.data_node = node.ptr;
+		err = db_runs_using(g->repo->db, v->name, v->version, collect_user, &u);
+		/* Each run once, though it used the version in several contexts. */
+		for (i = 0; !err && i < u.n; i++)
+			if (!i || strcmp(u.ids[i], u.ids[i - 1]))
+				err = walk_run(g, u.ids[i], 0, 1);
+	}
+	for (i = 0; i < u.n; i++)
+		free(u.ids[i]);
+	free(u.ids);
+	buf_release(&node);
+	cairn_data_version_free(v);
+	return err;
+}
+
+static int walk_model(struct graph *g, const char *uri, int up)
+{
+	cairn_model_version *v = NULL;
+	struct buf node = BUF_INIT, run = BUF_INIT;
+	int err;
+
+	if ((err = cairn_model_resolve(&v, g->repo, uri)) < 0)
+		return err;
+	if ((err = add_model(g, v)) == 0 && up && v->run_id && *v->run_id) {
+		buf_puts(&run, v->run_id);
+		model_id(&node, v->name, v->version);
+		err = walk_run(g, run.ptr, 1, 0);
+		buf_reset(&run);
+		buf_printf(&run, "run:%s", v->run_id);
+		if (!err)
+			add_edge(g, run.ptr, node.ptr, "registered", NULL);
+	}
+	buf_release(&node);
+	buf_release(&run);
+	cairn_model_version_free(v);
+	return err;
+}
+
+int cairn_lineage_json(cairn_buf *out, cairn_repo *repo, cairn_lineage_kind kind,
+		       const char *spec, unsigned int directions)
+{
+	struct graph g = { repo, json_array(), json_object(), json_array(),
+			   json_object() };
+	int up = !directions || (directions & CAIRN_LINEAGE_UPSTREAM),
+	    down = !directions || (directions & CAIRN_LINEAGE_DOWNSTREAM);
+	cairn_buf runid = CAIRN_BUF_INIT;
+	json_t *o;
+	char *text;
+	int err;
+
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		goto done;
+	if (!spec || !*spec) {
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				       "lineage of what? name a data set version, a run "
+				       "or a model version");
+		goto done;
+	}
+	switch (kind) {
+	case CAIRN_LINEAGE_DATA:
+		err = walk_data(&g, spec, down);
+		break;
+	case CAIRN_LINEAGE_RUN:
+		if ((err = cairn_run_resolve(&runid, repo, spec)) == 0)
+			err = walk_run(&g, runid.ptr, up, down);
+		break;
+	case CAIRN_LINEAGE_MODEL:
+		err = walk_model(&g, spec, up);
+		break;
+	default:
+		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				       "unknown kind of lineage node");
+	}
+	if (err < 0)
+		goto done;
+	o = json_pack("{s:O, s:O, s:O}", "root",
+		      json_object_get(json_array_get(g.nodes, 0), "node"),
+		      "nodes", g.nodes, "edges", g.edges);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!text) {
+		err = cairn_error_set(CAIRN_ERRCLASS_INVALID,
+				      "cannot write the lineage graph");
+		goto done;
+	}
+	out->ptr = text;
+	out->size = strlen(text);
+	out->asize = out->size + 1;
+done:
+	cairn_buf_dispose(&runid);
+	json_decref(g.nodes);
+	json_decref(g.index);
+	json_decref(g.edges);
+	json_decref(g.edge_index);
+	return err;
+}
