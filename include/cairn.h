@@ -1134,6 +1134,19 @@ int cairn_model_json(cairn_buf *out, cairn_repo *repo, const cairn_model *m);
 int cairn_model_metadata(cairn_buf *out, cairn_repo *repo, const char *name,
 			 uint64_t version);
 
+/**
+ * A version's model card in Markdown, with the nine sections of Mitchell
+ * et al. 2019 (model details, intended use, factors, metrics, evaluation
+ * data, training data, quantitative analyses, ethical considerations,
+ * caveats and recommendations), filled from the registry, the source run
+ * and the data set versions it used (context "evaluation": evaluation
+ * data; any other: training data), and from `card.<section>` tags (the
+ * version's over the model's; see docs/registry.md). What is not known
+ * is written "unknown".
+ */
+int cairn_model_card(cairn_buf *out, cairn_repo *repo, const char *name,
+		     uint64_t version);
+
 /* -------------------------------------------- logged models (MLflow 3) */
 
 /*

@@ -373,6 +373,7 @@ static const struct {
 	{ "download", models_download },
 	{ "verify", models_verify },
 	{ "metadata", models_metadata },
+	{ "card", models_card },
 	{ "promote", models_promote },
 	{ "rollback", models_rollback },
 	{ "history", models_history },

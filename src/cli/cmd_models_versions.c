@@ -22,7 +22,7 @@
  * The version named by args[0] (a URI) or args[0] args[1] (NAME
  * VERSION); *used gets how many arguments that took.
  */
-static int lookup(cairn_model_version **out, int *used, cairn_repo *repo,
+int models_lookup(cairn_model_version **out, int *used, cairn_repo *repo,
 		  char **args, int nargs)
 {
 	uint64_t version;
@@ -310,7 +310,7 @@ int models_stage(int argc, char **argv, cairn_repo *repo)
 	}
 	if (n < 2)
 		cli_usage(models_self(), "'models stage' takes a version and a stage");
-	if ((err = lookup(&v, &used, repo, args, n - 1)) == 0 && used != n - 1)
+	if ((err = models_lookup(&v, &used, repo, args, n - 1)) == 0 && used != n - 1)
 		cli_usage(models_self(), "'models stage' takes a version and a stage");
 	if (!err && (err = cairn_stage_parse(&stage, args[n - 1])) == 0 &&
 	    (err = cairn_model_version_transition(repo, v->name, v->version, stage,
@@ -401,7 +401,7 @@ int models_download(int argc, char **argv, cairn_repo *repo)
 	}
 	if (!out || !n)
 		cli_usage(models_self(), "'models download' takes a version and --out DIR");
-	if ((err = lookup(&v, &used, repo, args, n)) == 0 && used != n)
+	if ((err = models_lookup(&v, &used, repo, args, n)) == 0 && used != n)
 		cli_usage(models_self(), "too many arguments to 'models download'");
 	if (!err && (err = cairn_model_download(repo, v, out)) == 0)
 		printf("%s version %llu -> %s (%llu files verified)\n", v->name,
@@ -417,7 +417,7 @@ int models_verify(int argc, char **argv, cairn_repo *repo)
 
 	if (argc < 3)
 		cli_usage(models_self(), "'models verify' takes a version");
-	if ((err = lookup(&v, &used, repo, argv + 2, argc - 2)) == 0 &&
+	if ((err = models_lookup(&v, &used, repo, argv + 2, argc - 2)) == 0 &&
 	    used != argc - 2)
 		cli_usage(models_self(), "too many arguments to 'models verify'");
 	if (!err && (err = cairn_model_verify(repo, v)) == 0)
@@ -447,7 +447,7 @@ int models_metadata(int argc, char **argv, cairn_repo *repo)
 	}
 	if (!n)
 		cli_usage(models_self(), "'models metadata' takes a version");
-	if ((err = lookup(&v, &used, repo, args, n)) == 0 && used != n)
+	if ((err = models_lookup(&v, &used, repo, args, n)) == 0 && used != n)
 		cli_usage(models_self(), "too many arguments to 'models metadata'");
 	if (!err && (err = cairn_model_metadata(&text, repo, v->name, v->version)) == 0) {
 		struct buf b = BUF_INIT;

@@ -18,6 +18,12 @@ void models_print_json(const cairn_buf *text);
 int models_parse_kv(cairn_kv *kv, char *arg);
 /* The filter "name = 'NAME'", quoted for MLflow's grammar. */
 void models_name_filter(struct buf *out, const char *name);
+/*
+ * The version named by args[0] (a models:/ URI) or args[0] args[1] (NAME
+ * VERSION); *used gets how many arguments that took.
+ */
+int models_lookup(cairn_model_version **out, int *used, cairn_repo *repo,
+		  char **args, int nargs);
 /* `models show models:/...`: one version. */
 int models_show_version(const char *uri, int json, cairn_repo *repo);
 
@@ -29,6 +35,8 @@ int models_latest(int argc, char **argv, cairn_repo *repo);
 int models_download(int argc, char **argv, cairn_repo *repo);
 int models_verify(int argc, char **argv, cairn_repo *repo);
 int models_metadata(int argc, char **argv, cairn_repo *repo);
+/* cmd_models_card.c */
+int models_card(int argc, char **argv, cairn_repo *repo);
 /* cmd_models_history.c */
 int models_promote(int argc, char **argv, cairn_repo *repo);
 int models_rollback(int argc, char **argv, cairn_repo *repo);

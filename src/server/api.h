@@ -94,4 +94,7 @@ int api_get_run_id(const char **out, json_t *params, struct api_result *res);
 /* A double as MLflow emits it: a number, or "NaN" / "Infinity" / "-Infinity". */
 json_t *api_double(double v);
 
+/* GET /cairn/models/card (api_model_card.c), in api_cairn_routes[]. */
+int api_model_card(cairn_repo *repo, json_t *params, struct api_result *res);
+
 #endif

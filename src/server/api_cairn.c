@@ -303,5 +303,6 @@ const struct api_route api_cairn_routes[] = {
 	{ "GET", "/cairn/runs/checkpoints", runs_checkpoints },
 	{ "POST", "/cairn/runs/log-checkpoint", runs_log_checkpoint },
 	{ "GET", "/cairn/runs/resolve", runs_resolve },
+	{ "GET", "/cairn/models/card", api_model_card },
 	{ NULL, NULL, NULL },
 };
