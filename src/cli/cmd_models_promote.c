@@ -36,11 +36,12 @@ static const char *when_ms(char *buf, size_t n, int64_t ms)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
-	char sec[32];
+	size_t len;
 
 	gmtime_r(&t, &tm);
-	strftime(sec, sizeof(sec), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf, n, "%s.%03d", sec, (int)(ms % 1000));
+	len = strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + len, n - len, ".%03u",
+		 (unsigned)((ms % 1000 + 1000) % 1000));
 	return buf;
 }
 
