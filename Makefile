@@ -2,7 +2,7 @@
 # over CMake: `make demo` and `make check` each install what is missing
 # (Debian packages), build, and run.
 #
-#   make demo    build (release) and run a guided data versioning session
+#   make demo    build (release) and run a guided session (data, runs, registry)
 #   make check   build with AddressSanitizer + UBSan and run every test
 #   make         build the release binary into build/cairn
 #   make bench   the data store benchmark against git-lfs, git-annex,

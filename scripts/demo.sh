@@ -1,7 +1,9 @@
 #!/bin/sh
-# demo.sh: a guided data versioning session in a temporary project, run by
-# `make demo`. Every step is a real cairn command on real files; the
-# session ends by checking the store with fsck.
+# demo.sh: a guided session in a temporary project, run by `make demo`:
+# data versioning, tracked runs, the MLflow-compatible server, the model
+# registry (promotion and rollback), lineage and the audit log. Every step
+# is a real cairn command on real files; the session ends by checking the
+# store with fsck.
 set -eu
 
 CAIRN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -93,7 +95,7 @@ while [ "$epoch" -le "$epochs" ]; do
 	cairn log metric --step "$epoch" accuracy="$acc"
 	epoch=$((epoch + 1))
 done
-echo "threshold model" > model.txt
+echo "threshold model, $epochs epochs" > model.txt
 cairn log artifact --path model model.txt
 TRAIN
 export PATH="$(dirname "$CAIRN"):$PATH"
@@ -118,8 +120,25 @@ run curl -s -X POST -H 'Content-Type: application/json' \
 	-d '{"experiment_ids": ["1"], "filter": "metrics.accuracy > 0.7", "max_results": 5}' \
 	"$url/api/2.0/mlflow/runs/search" -o "$work/search.json"
 awk 'BEGIN { RS = "\"run_name\":\"" } NR > 1 { split($0, a, "\""); print "found run: " a[1] }' "$work/search.json"
+echo "The same cairn commands work against the server:"
+echo "\$ CAIRN_TRACKING_URI=$url cairn runs list --experiment churn --metric accuracy"
+CAIRN_TRACKING_URI=$url "$CAIRN" runs list --experiment churn --metric accuracy
 kill -TERM "$server"
 wait "$server" || true
+
+step "Register the models, promote one to production, and roll back"
+run cairn models create churn --description "Predicts churn from age"
+run cairn models register churn --run short --path model --semver 1.0.0
+run cairn models register churn --run long --path model --bump minor
+run cairn models promote churn 1 --to production --reason "first release"
+run cairn models promote churn 2 --to production --reason "better accuracy"
+run cairn models rollback churn --reason "complaints from the field"
+run cairn models history churn --alias production
+run cairn lineage models:/churn@production
+
+step "Who changed what, and has anyone edited the record since?"
+run cairn audit log --object model:churn
+run cairn audit verify
 
 step "Every object verified"
 run cairn fsck
