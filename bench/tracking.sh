@@ -100,7 +100,6 @@ trap 'exit 130' INT TERM
 # ------------------------------------------------------------------ build
 
 build_all() {
-	local cflags libs
 	if [ ! -f "$build/libcairn.a" ] || [ ! -x "$build/cairn" ]; then
 		log "configuring and building $build (Release)"
 		if ! cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >>"$logf" 2>&1 ||
@@ -108,17 +107,8 @@ build_all() {
 			die "the build failed (see $logf)"
 		fi
 	fi
-	if cmake --build "$build" --target help 2>/dev/null | grep -q 'tracking-bench'; then
-		cmake --build "$build" --target tracking-bench >>"$logf" 2>&1 ||
-			die "building tracking-bench failed (see $logf)"
-	else
-		cflags="-std=c11 -D_GNU_SOURCE -O2 -I$root/include"
-		libs="$(pkg-config --libs sqlite3 jansson libcrypto libzstd libfyaml inih) -lcsv -lpthread -lm"
-		# shellcheck disable=SC2086
-		${CC:-cc} $cflags "$root/bench/tracking.c" -o "$build/tracking-bench" \
-			"$build/libcairn.a" $libs >>"$logf" 2>&1 ||
-			die "building tracking-bench failed (see $logf)"
-	fi
+	cmake --build "$build" -j2 --target tracking-bench >>"$logf" 2>&1 ||
+		die "building tracking-bench failed (see $logf)"
 	tb=$build/tracking-bench
 	cairn=$build/cairn
 }
