@@ -11,6 +11,12 @@
  *   canon DIR OUT       write, for every event, the bytes its hash covers
  *       (the previous hash and the canonical JSON) and a newline to OUT:
  *       the byte volume `cairn audit verify` hashes, for the peers.
+ *   lineage DIR N       in a populated project: a data set version, a run
+ *       that used it and logged a model directory, and a model version
+ *       registered from it; then N calls each of cairn_lineage_json() for
+ *       the model version (upstream: run, data) and for the data set
+ *       version (downstream: runs, models); microseconds per call, median
+ *       and max.
  *   append DIR N        what an event adds to a change: N run creations
  *       (cairn_run_create(), event included), N write transactions holding
  *       only a run.create-shaped event, and N write transactions holding
@@ -28,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cairn.h"
@@ -219,15 +226,101 @@ static int append(const char *dir, long n)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median and max of n timings of cairn_lineage_json(kind, spec), in us. */
+static void time_lineage(cairn_repo *repo, const char *name,
+			 cairn_lineage_kind kind, const char *spec,
+			 unsigned int dirs, long n)
+{
+	double *t = malloc((size_t)n * sizeof(*t));
+	char m[64];
+	long i;
+
+	if (!t)
+		die("out of memory");
+	for (i = 0; i < n; i++) {
+		cairn_buf out = CAIRN_BUF_INIT;
+		double t0 = now_s();
+
+		check(cairn_lineage_json(&out, repo, kind, spec, dirs), "lineage");
+		t[i] = (now_s() - t0) * 1e6;
+		cairn_buf_dispose(&out);
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	snprintf(m, sizeof(m), "%s_median_us", name);
+	row(m, t[n / 2]);
+	snprintf(m, sizeof(m), "%s_max_us", name);
+	row(m, t[n - 1]);
+	free(t);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		die("cannot write '%s'", path);
+}
+
+static int lineage(const char *dir, long n)
+{
+	cairn_run_create_options o = CAIRN_RUN_CREATE_OPTIONS_INIT;
+	cairn_model_register_options r = CAIRN_MODEL_REGISTER_OPTIONS_INIT;
+	cairn_model_version *v = NULL;
+	cairn_buf id = CAIRN_BUF_INIT;
+	char data[4096], model[4096], weights[4200], uri[64];
+	cairn_repo *repo;
+	int err;
+
+	snprintf(data, sizeof(data), "%s/train.csv", dir);
+	snprintf(model, sizeof(model), "%s/model", dir);
+	snprintf(weights, sizeof(weights), "%s/weights.bin", model);
+	write_file(data, "x,y\n1,2\n3,4\n");
+	if (mkdir(model, 0755) < 0 && errno != EEXIST)
+		die("cannot make '%s'", model);
+	write_file(weights, "weights\n");
+	check(cairn_repo_open(&repo, dir), "open");
+	check(cairn_data_add(repo, data, NULL, NULL, NULL), "data add");
+	o.name = "lineage-train";
+	check(cairn_run_create(&id, repo, &o), "run create");
+	check(cairn_log_input(repo, id.ptr, "train.csv", "training"), "log input");
+	check(cairn_log_artifact(repo, id.ptr, model, NULL), "log artifact");
+	err = cairn_model_create(repo, "bench-model", NULL, NULL, 0);
+	if (err != CAIRN_EEXISTS) /* it may exist from an earlier call */
+		check(err, "model create");
+	r.run = id.ptr;
+	r.path = "model";
+	check(cairn_model_register(&v, repo, "bench-model", &r), "register");
+	snprintf(uri, sizeof(uri), "models:/bench-model/%llu",
+		 (unsigned long long)v->version);
+	time_lineage(repo, "lineage_model", CAIRN_LINEAGE_MODEL, uri,
+		     CAIRN_LINEAGE_UPSTREAM, n);
+	time_lineage(repo, "lineage_data", CAIRN_LINEAGE_DATA, "train.csv",
+		     CAIRN_LINEAGE_DOWNSTREAM, n);
+	cairn_model_version_free(v);
+	cairn_buf_dispose(&id);
+	cairn_repo_free(repo);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "populate"))
 		return populate(argv[2], parse_count(argv[3], "RUNS"));
 	if (argc == 4 && !strcmp(argv[1], "canon"))
 		return canon(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "lineage"))
+		return lineage(argv[2], parse_count(argv[3], "N"));
 	if (argc == 4 && !strcmp(argv[1], "append"))
 		return append(argv[2], parse_count(argv[3], "N"));
-	fputs("usage: audit-bench populate DIR RUNS | canon DIR OUT | append DIR N\n",
+	fputs("usage: audit-bench populate DIR RUNS | canon DIR OUT | lineage DIR N"
+	      " | append DIR N\n",
 	      stderr);
 	return 2;
 }

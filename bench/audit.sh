@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# bench/audit.sh: the audit log (issue 5, "Performance"): `cairn audit
-# verify` over a store of 100,000 events (target: 100,000 events/s or
-# more), beside peers measured in the same run on the same bytes; and what
-# appending an event adds to a change such as creating a run.
+# bench/audit.sh: the audit log and lineage (issue 5, "Performance"):
+# `cairn audit verify` over a store of 200,000 events (target: 100,000
+# events/s or more), beside peers measured in the same run on the same
+# bytes; what appending an event adds to a change such as creating a run;
+# and the lineage of a model version with 100,000 runs in the store
+# (target: under 10 ms).
 #
 # Usage:
 #     bench/audit.sh [BUILD_DIR]      (default: build-release)
@@ -11,8 +13,11 @@
 #
 # Environment:
 #     BENCH_RUNS=3          repetitions of each timing (the median is shown)
-#     BENCH_EVENTS=100000   events in the store (two per run: created, ended)
+#     BENCH_EVENTS=200000   events in the store (two per run: created, ended;
+#                           200,000 events are the 100,000 runs of the
+#                           lineage target)
 #     BENCH_APPEND=2000     calls per append-cost measurement
+#     BENCH_LINEAGE=1000    lineage calls per measurement
 #     BENCH_DIR=DIR         where the stores go (default: a new directory
 #                           under /var/tmp, removed at the end)
 #
@@ -32,7 +37,11 @@
 #  5. audit-bench append: per call, a run creation (its event included), a
 #     write transaction with one event, and one with one small row of
 #     another table; wall and CPU microseconds;
-#  6. prints one table; bench/out/audit-STAMP.txt keeps it and .log the
+#  6. audit-bench lineage: in the same store, a data set version, a run
+#     that used it, a model version registered from the run; then
+#     cairn_lineage_json() of the model version (upstream) and of the data
+#     set version (downstream), BENCH_LINEAGE calls each, median and max;
+#  7. prints one table; bench/out/audit-STAMP.txt keeps it and .log the
 #     details.
 
 set -u -o pipefail
@@ -47,8 +56,9 @@ case $build in
 *) build=$root/$build ;;
 esac
 runs=${BENCH_RUNS:-3}
-events=${BENCH_EVENTS:-100000}
+events=${BENCH_EVENTS:-200000}
 nappend=${BENCH_APPEND:-2000}
+nlineage=${BENCH_LINEAGE:-1000}
 
 stamp=$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$outdir"
@@ -127,6 +137,9 @@ for ((i = 1; i <= runs; i++)); do
 	"$ab" append "$work/store" "$nappend" 2>>"$logf" >>"$work/append.tsv" ||
 		die "append failed (see $logf)"
 done
+log "lineage x$nlineage"
+"$ab" lineage "$work/store" "$nlineage" 2>>"$logf" >>"$work/append.tsv" ||
+	die "lineage failed (see $logf)"
 amed() {
 	awk -v m="$1" '$1 == m { print $2 }' "$work/append.tsv" | sort -g |
 		awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -153,5 +166,9 @@ amed() {
 	printf '%-44s %10.1f %10.1f\n' "cairn_run_create (its event included)" "$(amed run_create_us)" "$(amed run_create_cpu_us)"
 	printf '%-44s %10.1f %10.1f\n' "write transaction with one audit event" "$(amed event_txn_us)" "$(amed event_txn_cpu_us)"
 	printf '%-44s %10.1f %10.1f\n' "write transaction with one small row" "$(amed row_txn_us)" "$(amed row_txn_cpu_us)"
+	echo
+	printf '%-44s %10s %10s\n' "lineage, $((events / 2)) runs in the store" "median us" "max us"
+	printf '%-44s %10.1f %10.1f\n' "model version upstream (run, data)" "$(amed lineage_model_median_us)" "$(amed lineage_model_max_us)"
+	printf '%-44s %10.1f %10.1f\n' "data set version downstream (runs, models)" "$(amed lineage_data_median_us)" "$(amed lineage_data_max_us)"
 } | tee "$txt"
 log "kept $txt and $logf"
