@@ -5,10 +5,14 @@
  * event (seq, time, actor, action, object) and, when the event has them,
  * a second line with the state before and after and a third with the
  * reason. verify recomputes the hash chain (cairn_audit_verify()) and
- * exits 1 naming the first event that is not as it was recorded.
+ * exits 1 naming the first event that is not as it was recorded; with
+ * --expect SEQ:HASH (a head hash kept elsewhere) it also checks that the
+ * log still holds that event with that hash, which catches a history
+ * rewritten or cut together with its head record.
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -106,21 +110,84 @@ static int audit_log(int argc, char **argv, cairn_repo *repo)
 	return err < 0 ? cli_lib_error() : 0;
 }
 
+struct expect {
+	long long seq;
+	char hash[65];
+	int found;
+	char got[65];
+};
+
+/* "SEQ:HASH", HASH 64 lower-case hex digits; -1 if not. */
+static int parse_expect(struct expect *x, const char *s)
+{
+	const char *colon = strchr(s, ':');
+	char *end;
+
+	memset(x, 0, sizeof(*x));
+	if (!colon || colon == s || strspn(s, "0123456789") != (size_t)(colon - s) ||
+	    strlen(colon + 1) != 64 || strspn(colon + 1, "0123456789abcdef") != 64)
+		return -1;
+	x->seq = strtoll(s, &end, 10);
+	if (x->seq < 1 || end != colon)
+		return -1;
+	memcpy(x->hash, colon + 1, 65);
+	return 0;
+}
+
+static int first_hash(const cairn_audit_event *e, void *payload)
+{
+	struct expect *x = payload;
+
+	x->found = e->seq == x->seq;
+	snprintf(x->got, sizeof(x->got), "%s", e->hash);
+	return 1;
+}
+
+/*
+ * The head hash kept elsewhere: event x->seq of the (verified) log must
+ * carry x->hash. 0 if it does; else the error printed, EXIT_FAIL.
+ */
+static int check_expect(struct expect *x, cairn_repo *repo,
+			const cairn_audit_verify_result *res)
+{
+	cairn_audit_query q = CAIRN_AUDIT_QUERY_INIT;
+
+	q.after_seq = x->seq - 1;
+	if (cairn_audit_log(repo, &q, first_hash, x) < 0)
+		return cli_lib_error();
+	if (!x->found)
+		return cli_error("audit log truncated: event %lld, expected with hash "
+				 "%.12s..., is not in the log (it ends at event %lld)",
+				 x->seq, x->hash, (long long)res->last_seq);
+	if (strcmp(x->got, x->hash))
+		return cli_error("audit log rewritten: event %lld has hash %.12s..., "
+				 "expected %.12s...", x->seq, x->got, x->hash);
+	return 0;
+}
+
 static int audit_verify(int argc, char **argv, cairn_repo *repo)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "expect", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	cairn_audit_verify_result res;
-	int opt, json = 0;
+	struct expect x;
+	int opt, json = 0, expect = 0;
 
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'j')
+		if (opt == 'j') {
 			json = 1;
-		else
+		} else if (opt == 'e') {
+			if (parse_expect(&x, optarg) < 0)
+				cli_usage(self(), "--expect takes SEQ:HASH (64 hex "
+					  "digits), not '%s'", optarg);
+			expect = 1;
+		} else {
 			cli_usage(self(), NULL);
+		}
 	}
 	if (optind < argc)
 		cli_usage(self(), "'audit verify' takes no arguments");
@@ -143,7 +210,7 @@ static int audit_verify(int argc, char **argv, cairn_repo *repo)
 			       res.last_hash);
 	}
 	if (res.problem == CAIRN_AUDIT_OK)
-		return 0;
+		return expect ? check_expect(&x, repo, &res) : 0;
 	if (!json)
 		cli_error("audit log %s at event %lld: %s (%llu events before it "
 			  "verified)", cairn_audit_problem_name(res.problem),

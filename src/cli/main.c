@@ -244,7 +244,7 @@ const struct cmd commands[] = {
 	{ "audit", cmd_audit, "the tamper-evident log of every change to the store",
 	  "usage: cairn audit log [--object OBJECT] [--action ACTION] [--since TIME]\n"
 	  "                       [--until TIME] [--json]\n"
-	  "   or: cairn audit verify [--json]\n"
+	  "   or: cairn audit verify [--expect SEQ:HASH] [--json]\n"
 	  "\n"
 	  "Every change to the store (experiments and runs created, renamed,\n"
 	  "finished, deleted, restored; data set versions added or pulled; the\n"
@@ -259,7 +259,8 @@ const struct cmd commands[] = {
 	  "        2026-03-01T12:00Z or milliseconds since the epoch (UTC).\n"
 	  "verify  recompute the chain; exit 1 naming the first event that was\n"
 	  "        modified, removed, inserted or reordered, or a truncated tail.\n"
-	  "        Prints the head hash: keep it elsewhere to detect a rewrite.\n"
+	  "        Prints the head hash: keep it elsewhere, and give it back\n"
+	  "        with --expect to detect a history rewritten or cut as a whole.\n"
 	  "\n"
 	  "The actor is the OS user, or 'cairn --user NAME COMMAND'.\n" },
 	{ "fsck", cmd_fsck, "verify every object in the store",

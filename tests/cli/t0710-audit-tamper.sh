@@ -141,4 +141,54 @@ test_expect_success 'without the head record: intact, with a warning' '
 	cairn audit verify 2>err && test ! -s err
 '
 
+test_expect_success '--expect: the head hash kept elsewhere catches a rewrite with its head record' '
+	head=$(cd base && cairn audit verify | sed -n "s/^head: event \([0-9]*\) \([0-9a-f]*\)$/\1:\2/p") &&
+	test -n "$head" &&
+	(cd base && cairn audit verify --expect "$head") &&
+	copy t11 && cd t11 &&
+	cairn audit log --json >j &&
+	/usr/bin/python3 - j >rewrite.sql <<-\EOF &&
+	import hashlib, json, sys
+	prev = "0" * 64
+	for e in json.load(open(sys.argv[1])):
+	    if e["seq"] == 2:
+	        e["actor"] = "mallory"
+	    body = {k: e[k] for k in ("action", "actor", "after", "before",
+	                              "object", "reason", "seq", "time")}
+	    canon = json.dumps(body, sort_keys=True, separators=(",", ":"))
+	    h = hashlib.sha256((prev + canon).encode()).hexdigest()
+	    print("UPDATE audit_events SET actor = %s, prev = %s, hash = %s WHERE seq = %d;"
+	          % (json.dumps(e["actor"]), json.dumps(prev), json.dumps(h), e["seq"]))
+	    prev = h
+	print("-- head %d %s" % (e["seq"], h))
+	EOF
+	sql "$untrigger $(cat rewrite.sql)" &&
+	new=$(sed -n "s/^-- head [0-9]* //p" rewrite.sql) &&
+	printf "%020d %s\n" 10 "$new" >.cairn/audit-head &&
+	cairn audit verify &&
+	test_must_fail 1 cairn audit verify --expect "$head" &&
+	test_stderr_contains "audit log rewritten: event 10 has hash"
+'
+
+test_expect_success '--expect catches a tail cut with its head record' '
+	head=$(cd base && cairn audit verify | sed -n "s/^head: event \([0-9]*\) \([0-9a-f]*\)$/\1:\2/p") &&
+	copy t12 && cd t12 &&
+	sql "$untrigger DELETE FROM audit_events WHERE seq > 8" &&
+	last=$(cairn audit log --json | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[-1][\"hash\"])") &&
+	printf "%020d %s\n" 8 "$last" >.cairn/audit-head &&
+	cairn audit verify &&
+	test_must_fail 1 cairn audit verify --expect "$head" &&
+	test_stderr_contains "audit log truncated: event 10" &&
+	test_stderr_contains "it ends at event 8"
+'
+
+test_expect_success '--expect: an earlier head still matches after more events' '
+	head=$(cd base && cairn audit verify | sed -n "s/^head: event \([0-9]*\) \([0-9a-f]*\)$/\1:\2/p") &&
+	copy t13 && cd t13 && cairn experiments create later &&
+	cairn audit verify --expect "$head" &&
+	test_must_fail 129 cairn audit verify --expect 10 &&
+	test_must_fail 129 cairn audit verify --expect 0:$(printf "%064d" 0) &&
+	test_must_fail 129 cairn audit verify --expect x:abc
+'
+
 test_done
