@@ -754,10 +754,18 @@ static int apply_alias(cairn_repo *repo, struct target *t, struct reg_change *c,
 	const char *alias = arg;
 	char num[32], old[32];
 	uint64_t prev;
-	int has = db_model_alias_get(&prev, repo->db, t->model, alias);
+	int err, has = db_model_alias_get(&prev, repo->db, t->model, alias);
 
 	if (has < 0)
 		return has;
+	/*
+	 * A move to an alias with a policy passes it, however it is asked
+	 * for (here: `cairn models alias`, MLflow's set-alias route).
+	 */
+	if (!(has && prev == t->v.version) &&
+	    (err = promotion__gates(repo, t->model, &t->v, alias,
+				    has ? prev : 0)) < 0)
+		return err;
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)t->v.version);
 	snprintf(old, sizeof(old), "%llu", (unsigned long long)prev);
 	c->before = pair_json("alias", alias, "version", has ? old : NULL);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Controlled promotion on the command line: policies parsed strictly (a
 # bad one changes nothing), gates that pass and fail with the failing gate
-# named and nothing moved, compare-and-swap (two concurrent promotions:
+# named and nothing moved (a plain alias set too), compare-and-swap (two concurrent promotions:
 # exactly one wins), approvals (the requester cannot approve, N distinct
 # approvers, one vote each, rejection, an approval used up), and
 # everything in an intact audit log afterwards. (Promote itself, history,
@@ -70,6 +70,8 @@ test_expect_success 'a failing gate is named with the reason; nothing moves' '
 	test_must_fail 1 cairn models promote iris 3 --to production --reason r &&
 	test_stderr_contains "gate .metrics.auc >= current. failed: run [0-9a-f]\{8\} has auc 0.7, the current holder (version 1" &&
 	test_stderr_contains "gate .input-context evaluation. failed: run [0-9a-f]\{8\} has no data set input with context .evaluation." &&
+	test_must_fail 1 cairn models alias iris production 2 &&
+	test_stderr_contains "gate .metrics.accuracy >= 0.9. failed" &&
 	cairn models show models:/iris@production --json >j && grep "\"version\": \"1\"" j
 '
 

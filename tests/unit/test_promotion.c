@@ -180,6 +180,10 @@ static void test_gates_without_a_run(void **state)
 			       "gate 'input-context evaluation' failed"));
 	/* The current holder has no run either: nothing to be worse than. */
 	assert_null(strstr(cairn_error_last()->message, "auc"));
+	/* A plain alias set passes the same gates. */
+	assert_int_equal(cairn_model_alias_set(f->repo, "m", "prod", 2),
+			 CAIRN_EINVALID);
+	assert_non_null(strstr(cairn_error_last()->message, "gate 'metrics.acc"));
 	assert_int_equal(holder(f->repo, "prod"), 1);
 	assert_int_equal(cairn_audit_log(f->repo, NULL, count_events, &after), 0);
 	assert_int_equal(after, before);
