@@ -17,8 +17,11 @@
  * further back, and a rollback is itself recorded, with its reason, as
  * the event replay pops on.
  *
- * History follows the model's current name only: events written under a
- * name it had before a rename are not found.
+ * Events are written under the name the model had at the time, so
+ * history first walks the model.rename events back from the current name
+ * (each rename's after {"name"} is the newer name, its object the older),
+ * giving each earlier name the range of seqs in which it was this model's;
+ * a name used again later by another model is thus not mixed in.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -104,23 +107,101 @@ static int replay_event(const cairn_audit_event *e, void *payload)
 	return ret;
 }
 
+struct rename {
+	int64_t seq;
+	char *from, *to;
+};
+
+struct renames {
+	struct rename *v;
+	size_t n, alloc;
+};
+
+static int collect_rename(const cairn_audit_event *e, void *payload)
+{
+	struct renames *r = payload;
+	json_t *after = e->after ? json_loads(e->after, 0, NULL) : NULL;
+	const char *to = json_string_value(json_object_get(after, "name"));
+
+	if (to && !strncmp(e->object, "model:", 6)) {
+		ALLOC_GROW(r->v, r->n + 1, r->alloc);
+		r->v[r->n].seq = e->seq;
+		r->v[r->n].from = xstrdup(e->object + 6);
+		r->v[r->n].to = xstrdup(to);
+		r->n++;
+	}
+	json_decref(after);
+	return 0;
+}
+
+/* One name's share of the model's life: events with lo < seq < hi. */
+struct era {
+	const char *name;
+	int64_t lo, hi;
+	struct walk *w;
+};
+
+static int replay_in_era(const cairn_audit_event *e, void *payload)
+{
+	struct era *era = payload;
+
+	if (e->seq <= era->lo || e->seq >= era->hi)
+		return 0;
+	return replay_event(e, era->w);
+}
+
 int cairn_model_history(cairn_repo *repo, const char *name, const char *alias,
 			int (*cb)(const cairn_model_move *m, void *payload),
 			void *payload)
 {
 	cairn_audit_query q = CAIRN_AUDIT_QUERY_INIT;
 	struct walk w = { alias, cb, payload };
+	struct renames r = { NULL, 0, 0 };
+	struct era *eras = NULL;
+	size_t neras = 0, alloc = 0, i;
 	struct buf object = BUF_INIT;
+	const char *cur = name;
+	int64_t hi = INT64_MAX;
 	cairn_model *m;
 	int err;
 
 	if ((err = cairn_model_get(&m, repo, name)) < 0)
 		return err;
 	cairn_model_free(m);
-	buf_printf(&object, "model:%s", name);
-	q.object = object.ptr;
+	q.action = "model.rename";
+	if ((err = cairn_audit_log(repo, &q, collect_rename, &r)) < 0)
+		goto done;
+	/* Newest era first: walk the renames back from the current name. */
+	for (;;) {
+		size_t k = r.n;
+
+		while (k > 0 && (r.v[k - 1].seq >= hi || strcmp(r.v[k - 1].to, cur)))
+			k--;
+		ALLOC_GROW(eras, neras + 1, alloc);
+		eras[neras].name = cur;
+		eras[neras].hi = hi;
+		eras[neras].lo = k ? r.v[k - 1].seq : 0;
+		eras[neras].w = &w;
+		neras++;
+		if (!k)
+			break;
+		cur = r.v[k - 1].from;
+		hi = r.v[k - 1].seq;
+	}
 	q.action = "model.";
-	err = cairn_audit_log(repo, &q, replay_event, &w);
+	for (i = neras; i-- > 0 && err == 0;) {
+		buf_reset(&object);
+		buf_printf(&object, "model:%s", eras[i].name);
+		q.object = object.ptr;
+		err = cairn_audit_log(repo, &q, replay_in_era, &eras[i]);
+	}
+done:
+	for (i = 0; i < r.n; i++) {
+		free(r.v[i].from);
+		free(r.v[i].to);
+	}
+	free(r.v);
+	free(eras);
 	buf_release(&object);
 	return err;
 }

@@ -122,4 +122,24 @@ test_expect_success 'every move is in the audit log, and the chain verifies' '
 	grep "model.alias.rollback" out && cairn audit verify
 '
 
+test_expect_success 'history, at and rollback follow a model through renames' '
+	mkdir q && cd q && cairn init >/dev/null && cairn models create old &&
+	mkdir d && for i in 1 2 3; do
+		make_random d/w.bin $((2000 + i)) && cairn models register old --from d >/dev/null
+	done &&
+	cairn models promote old 1 --to production --reason "under the old name" &&
+	now_ms >t1 && sleep 0.01 &&
+	cairn models rename old new &&
+	cairn models promote new 2 --to production --reason "under the new name" &&
+	cairn models create old && make_random d/w.bin 9 &&
+	cairn models register old --from d >/dev/null &&
+	cairn models promote old 1 --to production --reason "another model" &&
+	cairn models history new --alias production >out &&
+	grep "under the old name" out && grep "under the new name" out &&
+	! grep "another model" out &&
+	cairn models at new@production --time "$(cat t1)" >out && grep "version 1" out &&
+	cairn models rollback new --reason "back across the rename" >out &&
+	grep "rolled back to version 1" out
+'
+
 test_done
