@@ -706,6 +706,35 @@ struct transition {
 	int archive_existing;
 };
 
+/*
+ * A move into Staging or Production passes the policy of the target of
+ * that name ("staging", "production"), the one that gates the alias, so
+ * MLflow's stages are no way around it. The current holder, for "not
+ * worse than current" gates, is the highest version already in the stage.
+ */
+static int stage_gates(cairn_repo *repo, struct target *t, cairn_stage stage)
+{
+	const char *target;
+	cairn_model_version cur;
+	uint64_t holder = 0;
+	int err;
+
+	if (stage == t->v.stage ||
+	    (stage != CAIRN_STAGE_STAGING && stage != CAIRN_STAGE_PRODUCTION))
+		return 0;
+	target = stage == CAIRN_STAGE_PRODUCTION ? "production" : "staging";
+	err = db_model_version_get(&cur, NULL, repo->db, t->v.name, 0, (int)stage);
+	if (err == CAIRN_ENOTFOUND) {
+		cairn_error_reset();
+	} else if (err < 0) {
+		return err;
+	} else {
+		holder = cur.version;
+		db_model_version_clear(&cur);
+	}
+	return promotion__gates(repo, t->model, &t->v, target, holder);
+}
+
 static int apply_transition(cairn_repo *repo, struct target *t,
 			    struct reg_change *c, void *arg)
 {
@@ -713,6 +742,8 @@ static int apply_transition(cairn_repo *repo, struct target *t,
 	int64_t now = registry__now();
 	int err;
 
+	if ((err = stage_gates(repo, t, tr->stage)) < 0)
+		return err;
 	c->before = pair_json("stage", cairn_stage_name(t->v.stage), NULL, NULL);
 	c->after = pair_json("stage", cairn_stage_name(tr->stage),
 			     tr->archive_existing ? "archive_existing_versions" : NULL,

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Controlled promotion on the command line: policies parsed strictly (a
 # bad one changes nothing), gates that pass and fail with the failing gate
-# named and nothing moved (a plain alias set too), compare-and-swap (two concurrent promotions:
+# named and nothing moved (a plain alias set and a stage move too), compare-and-swap (two concurrent promotions:
 # exactly one wins), approvals (the requester cannot approve, N distinct
 # approvers, one vote each, rejection, an approval used up), and
 # everything in an intact audit log afterwards. (Promote itself, history,
@@ -73,6 +73,16 @@ test_expect_success 'a failing gate is named with the reason; nothing moves' '
 	test_must_fail 1 cairn models alias iris production 2 &&
 	test_stderr_contains "gate .metrics.accuracy >= 0.9. failed" &&
 	cairn models show models:/iris@production --json >j && grep "\"version\": \"1\"" j
+'
+
+test_expect_success 'the Production stage is gated by the production policy too' '
+	cd p && test_must_fail 1 cairn models stage models:/iris/2 Production &&
+	test_stderr_contains "gate .metrics.accuracy >= 0.9. failed" &&
+	cairn models show models:/iris/2 >out && grep "^stage  *None" out &&
+	cairn models stage models:/iris/2 Staging &&
+	cairn models show models:/iris/2 >out && grep "^stage  *Staging" out &&
+	cairn models stage models:/iris/1 Production &&
+	cairn models show models:/iris/1 >out && grep "^stage  *Production" out
 '
 
 test_expect_success 'when every gate passes, the promotion happens' '
