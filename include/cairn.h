@@ -170,6 +170,7 @@ typedef struct {
 	const char *created_by; /* OS user */
 	int64_t rows;           /* data rows of a CSV/TSV file, else -1 */
 	const char *columns;    /* JSON [{"name":..,"type":..}], or NULL */
+	const char *run_id;     /* the run that produced it, or NULL */
 } cairn_data_version;
 
 typedef int (*cairn_data_version_cb)(const cairn_data_version *v, void *payload);
@@ -178,9 +179,12 @@ typedef struct {
 	unsigned int version;
 	const char *name; /* data set name; NULL: the path relative to the workdir */
 	int progress;     /* draw a progress line when stderr is a terminal */
+	const char *run_id; /* the run producing the data (a full id), or NULL;
+			     * recorded on a new version only: adding content
+			     * the data set has keeps its first producer */
 } cairn_data_add_options;
 #define CAIRN_DATA_ADD_OPTIONS_VERSION 1
-#define CAIRN_DATA_ADD_OPTIONS_INIT { CAIRN_DATA_ADD_OPTIONS_VERSION, NULL, 0 }
+#define CAIRN_DATA_ADD_OPTIONS_INIT { CAIRN_DATA_ADD_OPTIONS_VERSION, NULL, 0, NULL }
 
 typedef struct {
 	const char *path;         /* the data, relative to the workdir */
@@ -267,7 +271,8 @@ void cairn_data_version_free(cairn_data_version *v);
 
 /**
  * A version as one JSON object (name, version, id, kind, size, files,
- * path, created_ms, created_by, and rows and columns for CSV), the shape
+ * path, created_ms, created_by, rows and columns for CSV, and run_id when
+ * a run produced it), the shape
  * `--json`, the REST API and remotes' version lists all use.
  */
 int cairn_data_version_json(cairn_buf *out, const cairn_data_version *v);
@@ -474,8 +479,10 @@ typedef enum {
  * The lineage graph around a data set version, a run or a model version:
  * data set versions -> runs that used them (edge "input", with its
  * context) -> model versions registered from those runs (edge
- * "registered"), walked upstream, downstream or both (directions 0:
- * both). JSON: {"root": NODE, "nodes": [{"node": "data:NAME@vN" |
+ * "registered") and data set versions they produced (edge "produced"),
+ * walked upstream, downstream or both (directions 0: both), recursively
+ * through producing runs. A producing run the store does not hold is a
+ * node with "in_store": false. JSON: {"root": NODE, "nodes": [{"node": "data:NAME@vN" |
  * "run:ID" | "model:NAME/N", "type": "data" | "run" | "model", facts...}],
  * "edges": [{"from", "to", "kind", "context"}]}. Facts: a data set
  * version's JSON form; a run's status, user, times, params, latest metrics

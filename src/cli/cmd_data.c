@@ -37,13 +37,14 @@ static json_t *version_json(const cairn_data_version *v)
 
 /* Parse options common to the subcommands; returns the first operand. */
 static int parse(int argc, char **argv, int *json, int *force, const char **name,
-		 const char **remote)
+		 const char **remote, const char **run)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "remote", required_argument, NULL, 'r' },
+		{ "run", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -58,6 +59,8 @@ static int parse(int argc, char **argv, int *json, int *force, const char **name
 			*name = optarg;
 		else if (opt == 'r' && remote)
 			*remote = optarg;
+		else if (opt == 'R' && run)
+			*run = optarg;
 		else
 			cli_usage(self(), "option not valid for 'data %s'", argv[0]);
 	}
@@ -95,17 +98,41 @@ static int print_added(const cairn_data_add_result *r, void *payload)
 	return 0;
 }
 
-static int data_add(int argc, char **argv, cairn_repo *repo)
+/*
+ * The run producing the data: --run, else $CAIRN_RUN_ID (set by `cairn
+ * run` for its command), resolved to a full id on the tracking store the
+ * other commands use (a remote tracking server's run, too); NULL if none.
+ */
+static void producing_run(cairn_buf *out, struct cli_ctx *ctx, const char *spec)
+{
+	cairn_repo *tracking;
+
+	if (!spec)
+		spec = getenv("CAIRN_RUN_ID");
+	if (!spec || !*spec)
+		return;
+	tracking = cli_open_tracking(ctx);
+	cli_resolve_run(out, tracking, spec);
+	cairn_repo_free(tracking);
+}
+
+static int data_add(int argc, char **argv, cairn_repo *repo, struct cli_ctx *ctx)
 {
 	cairn_data_add_options o = CAIRN_DATA_ADD_OPTIONS_INIT;
+	cairn_buf run = CAIRN_BUF_INIT;
+	const char *run_spec = NULL;
 	int json = 0, i, first, failed = 0;
 	json_t *list;
 
-	first = parse(argc, argv, &json, NULL, &o.name, NULL);
+	first = parse(argc, argv, &json, NULL, &o.name, NULL, &run_spec);
 	if (first >= argc)
 		cli_usage(self(), "'data add' needs at least one path");
 	if (o.name && argc - first > 1)
 		cli_usage(self(), "--name applies to one path only");
+	if (run_spec && !*run_spec)
+		cli_usage(self(), "--run needs a run id, prefix or name");
+	producing_run(&run, ctx, run_spec);
+	o.run_id = run.ptr;
 	o.progress = cli_interactive() && !json;
 	list = json ? json_array() : NULL;
 	for (i = first; i < argc; i++) {
@@ -118,6 +145,7 @@ static int data_add(int argc, char **argv, cairn_repo *repo)
 		dump_json(list);
 	else if (!failed)
 		printf("commit the .cairn pointer files and .gitignore to git\n");
+	cairn_buf_dispose(&run);
 	return failed ? EXIT_FAIL : 0;
 }
 
@@ -191,7 +219,7 @@ static int print_status(const cairn_data_status_entry *e, void *payload)
 static int data_status(int argc, char **argv, cairn_repo *repo)
 {
 	struct status_out o = { NULL, 0 };
-	int json = 0, first = parse(argc, argv, &json, NULL, NULL, NULL);
+	int json = 0, first = parse(argc, argv, &json, NULL, NULL, NULL, NULL);
 
 	if (json)
 		o.list = json_array();
@@ -229,7 +257,7 @@ static int print_checkout(const cairn_data_checkout_result *r, void *payload)
 static int data_checkout(int argc, char **argv, cairn_repo *repo)
 {
 	cairn_data_checkout_options o = CAIRN_DATA_CHECKOUT_OPTIONS_INIT;
-	int first = parse(argc, argv, NULL, &o.force, NULL, NULL);
+	int first = parse(argc, argv, NULL, &o.force, NULL, NULL, NULL);
 
 	o.progress = cli_interactive();
 	if (cairn_data_checkout(repo, (const char *const *)argv + first,
@@ -276,7 +304,7 @@ static int print_diff(const cairn_diff_entry *e, void *payload)
 static int data_diff(int argc, char **argv, cairn_repo *repo)
 {
 	struct diff_out o = { NULL, 0 };
-	int json = 0, first = parse(argc, argv, &json, NULL, NULL, NULL);
+	int json = 0, first = parse(argc, argv, &json, NULL, NULL, NULL, NULL);
 	const char *from, *to;
 
 	if (argc - first < 1 || argc - first > 3)
@@ -316,22 +344,22 @@ static int print_version_row(const cairn_data_version *v, void *payload)
 	if (!t->header++) {
 		if (t->with_name)
 			printf("%-24s ", "NAME");
-		printf("%-7s %-16s %10s %8s  %s\n", "VERSION", "CREATED (UTC)", "SIZE",
-		       "FILES", "ID");
+		printf("%-7s %-16s %10s %8s  %-19s %s\n", "VERSION", "CREATED (UTC)",
+		       "SIZE", "FILES", "ID", "RUN");
 	}
 	if (t->with_name)
 		printf("%-24s ", v->name);
-	printf("v%-6llu %-16s %10s %8llu  %s\n", (unsigned long long)v->version,
+	printf("v%-6llu %-16s %10s %8llu  %-19s %.12s\n", (unsigned long long)v->version,
 	       cli_time(when, sizeof(when), v->created_ms),
 	       cli_size(size, sizeof(size), v->size), (unsigned long long)v->files,
-	       cli_short_id(id, sizeof(id), &v->oid));
+	       cli_short_id(id, sizeof(id), &v->oid), v->run_id ? v->run_id : "-");
 	return 0;
 }
 
 static int data_log(int argc, char **argv, cairn_repo *repo, int list)
 {
 	struct table t = { NULL, 0, list };
-	int json = 0, first = parse(argc, argv, &json, NULL, NULL, NULL), err;
+	int json = 0, first = parse(argc, argv, &json, NULL, NULL, NULL, NULL), err;
 
 	if (list ? argc != first : argc - first != 1)
 		cli_usage(self(), list ? "'data ls' takes no arguments"
@@ -354,7 +382,7 @@ static int data_log(int argc, char **argv, cairn_repo *repo, int list)
 
 static int data_show(int argc, char **argv, cairn_repo *repo)
 {
-	int json = 0, first = parse(argc, argv, &json, NULL, NULL, NULL);
+	int json = 0, first = parse(argc, argv, &json, NULL, NULL, NULL, NULL);
 	cairn_data_version *v;
 	char id[CAIRN_OID_STRLEN + 1], when[32], size[32];
 
@@ -377,6 +405,8 @@ static int data_show(int argc, char **argv, cairn_repo *repo)
 	       (unsigned long long)v->files, v->path,
 	       cli_time(when, sizeof(when), v->created_ms),
 	       v->created_by ? v->created_by : "unknown");
+	if (v->run_id)
+		printf("run       %s\n", v->run_id);
 	if (v->rows >= 0) {
 		json_t *cols = v->columns ? json_loads(v->columns, 0, NULL) : NULL;
 		size_t i;
@@ -411,7 +441,7 @@ static int data_transfer(int argc, char **argv, cairn_repo *repo, int push,
 {
 	cairn_transfer_options o = CAIRN_TRANSFER_OPTIONS_INIT;
 	cairn_transfer_stats st;
-	int json = 0, first = parse(argc, argv, &json, NULL, NULL, &o.remote), err;
+	int json = 0, first = parse(argc, argv, &json, NULL, NULL, &o.remote, NULL), err;
 	char size[32];
 
 	o.progress = cli_interactive() && !json;
@@ -465,7 +495,7 @@ int cmd_data(int argc, char **argv, struct cli_ctx *ctx)
 		cli_usage(self(), "unknown subcommand 'data %s'", sub);
 	repo = cli_open_repo(ctx);
 	if (!strcmp(sub, "add"))
-		ret = data_add(argc, argv, repo);
+		ret = data_add(argc, argv, repo, ctx);
 	else if (!strcmp(sub, "status"))
 		ret = data_status(argc, argv, repo);
 	else if (!strcmp(sub, "checkout"))

@@ -4,9 +4,10 @@
  * (cairn_lineage_json()), as an indented tree, JSON, or Graphviz DOT.
  *
  * The tree prints the node asked about, then what it came from ("<-",
- * recursively) and what came of it ("->", recursively). The graph has no
- * cycles (data -> run -> model), and a depth bound keeps a damaged store
- * from looping anyway.
+ * recursively) and what came of it ("->", recursively). The graph may
+ * have cycles (a run that used data it produced): a node already expanded
+ * in a direction is printed again with "(see above)" and not expanded,
+ * and a depth bound keeps the tree finite anyway.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -17,7 +18,7 @@
 #include "cli/cli.h"
 #include "util/banned.h"
 
-#define MAX_DEPTH 8
+#define MAX_DEPTH 64
 
 static const struct cmd *self(void)
 {
@@ -67,6 +68,8 @@ static void label(FILE *out, json_t *n, int dot)
 				 (uint64_t)json_integer_value(json_object_get(n, "size"))));
 		if (json_object_get(n, "rows"))
 			fprintf(out, ", %lld rows", (long long)rows);
+	} else if (!strcmp(kind, "run") && json_is_false(json_object_get(n, "in_store"))) {
+		fprintf(out, "run %s%s(not in this store)", str(n, "run_id"), dot ? sep : " ");
 	} else if (!strcmp(kind, "run")) {
 		fprintf(out, "run %.12s \"%s\"%s%s", str(n, "run_id"), str(n, "name"),
 			sep, str(n, "status"));
@@ -106,25 +109,36 @@ static json_t *find(json_t *graph, const char *id)
 	return NULL;
 }
 
-/* Edges into (up) or out of (down) node id, their other ends indented. */
-static void tree(json_t *graph, const char *id, int up, int depth)
+/*
+ * Edges into (up) or out of (down) node id, their other ends indented;
+ * seen holds the nodes already expanded in this direction.
+ */
+static void tree(json_t *graph, const char *id, int up, int depth, json_t *seen)
 {
 	json_t *edges = json_object_get(graph, "edges"), *e, *other;
 	size_t i;
 
 	if (depth > MAX_DEPTH)
 		return;
+	json_object_set_new(seen, id, json_true());
 	json_array_foreach(edges, i, e) {
+		const char *next;
+
 		if (strcmp(str(e, up ? "to" : "from"), id))
 			continue;
 		if (!(other = find(graph, str(e, up ? "from" : "to"))))
 			continue;
+		next = str(other, "node");
 		printf("%*s%s ", 3 * depth, "", up ? "<-" : "->");
 		label(stdout, other, 0);
 		if (*str(e, "context"))
 			printf("  [%s]", str(e, "context"));
+		if (json_object_get(seen, next)) {
+			puts("  (see above)");
+			continue;
+		}
 		putchar('\n');
-		tree(graph, str(other, "node"), up, depth + 1);
+		tree(graph, next, up, depth + 1, seen);
 	}
 }
 
@@ -245,10 +259,14 @@ int cmd_lineage(int argc, char **argv, struct cli_ctx *ctx)
 		json_t *root = find(graph, str(graph, "root"));
 
 		if (root) {
+			json_t *up = json_object(), *down = json_object();
+
 			label(stdout, root, 0);
 			putchar('\n');
-			tree(graph, str(root, "node"), 1, 1);
-			tree(graph, str(root, "node"), 0, 1);
+			tree(graph, str(root, "node"), 1, 1, up);
+			tree(graph, str(root, "node"), 0, 1, down);
+			json_decref(up);
+			json_decref(down);
 		}
 	}
 	json_decref(graph);

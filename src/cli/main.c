@@ -29,7 +29,7 @@ const struct cmd commands[] = {
 	  "the current directory. Chunking sizes (bytes; default 16384, 65536,\n"
 	  "524288) are fixed for the life of the store.\n" },
 	{ "data", cmd_data, "version data sets: add, status, checkout, diff, log, ...",
-	  "usage: cairn data add [--name NAME] PATH...\n"
+	  "usage: cairn data add [--name NAME] [--run RUN] PATH...\n"
 	  "   or: cairn data status [--json] [PATH...]\n"
 	  "   or: cairn data checkout [--force] [PATH[@VERSION]...]\n"
 	  "   or: cairn data diff [--json] PATH [V1 [V2]]\n"
@@ -43,7 +43,8 @@ const struct cmd commands[] = {
 	  "add       store files or directories; write PATH.cairn (commit it to\n"
 	  "          git) and a .gitignore entry; record a new version of the\n"
 	  "          data set (named after PATH unless --name) if the content\n"
-	  "          changed\n"
+	  "          changed, produced by --run RUN or else $CAIRN_RUN_ID (set by\n"
+	  "          'cairn run'); the same content again keeps its first run\n"
 	  "status    what differs from the pointer files\n"
 	  "checkout  restore the data the pointers name, or an older version\n"
 	  "          (PATH@v1); refuses to overwrite local changes without --force\n"
@@ -235,11 +236,13 @@ const struct cmd commands[] = {
 	  "   or: cairn lineage [model] models:/NAME/N [--format F]\n"
 	  "\n"
 	  "The graph data set version -> run that used it (with the input's\n"
-	  "context) -> model version registered from the run, around one node:\n"
-	  "upstream, what it came from; downstream, what came of it (default:\n"
-	  "both). 'lineage data NAME@v2 --downstream' lists every run and model\n"
-	  "version that used a data set version, with the stages and aliases\n"
-	  "they hold now. Any model URI names a version (models:/NAME@champion).\n"
+	  "context) -> model version registered from the run, and run -> data set\n"
+	  "versions it produced ('data add' inside 'cairn run', or --run), around\n"
+	  "one node: upstream, what it came from, through producing runs\n"
+	  "recursively; downstream, what came of it (default: both). A producing\n"
+	  "run kept elsewhere shows as 'run ID (not in this store)'. 'lineage\n"
+	  "data NAME@v2 --downstream' lists every run and model version that\n"
+	  "used a data set version, with the stages and aliases they hold now. Any model URI names a version (models:/NAME@champion).\n"
 	  "F is tree (default), json, or dot (Graphviz: 'dot -Tsvg').\n" },
 	{ "audit", cmd_audit, "the tamper-evident log of every change to the store",
 	  "usage: cairn audit log [--object OBJECT] [--action ACTION] [--since TIME]\n"

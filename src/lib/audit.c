@@ -310,20 +310,20 @@ int audit_data_version(cairn_repo *repo, const char *action,
 {
 	char id[CAIRN_OID_STRLEN + 1];
 	struct buf object = BUF_INIT;
+	json_t *after;
 	int err;
 
 	cairn_oid_fmt(id, &v->oid);
 	buf_printf(&object, "dataset:%s@v%llu", v->name,
 		   (unsigned long long)v->version);
-	err = audit_record_json(repo, action, object.ptr, NULL,
-				json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "id", id,
-					  "kind", v->kind == CAIRN_DATA_DIR ? "dir" : "file",
-					  "size", (json_int_t)v->size,
-					  "files", (json_int_t)v->files,
-					  "rows", v->rows >= 0 ? json_integer(v->rows)
-							       : json_null(),
-					  "path", audit_str(v->path)),
-				NULL);
+	after = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o}", "id", id,
+			  "kind", v->kind == CAIRN_DATA_DIR ? "dir" : "file",
+			  "size", (json_int_t)v->size, "files", (json_int_t)v->files,
+			  "rows", v->rows >= 0 ? json_integer(v->rows) : json_null(),
+			  "path", audit_str(v->path));
+	if (v->run_id && *v->run_id)
+		json_object_set_new(after, "run_id", json_string(v->run_id));
+	err = audit_record_json(repo, action, object.ptr, NULL, after, NULL);
 	buf_release(&object);
 	return err;
 }

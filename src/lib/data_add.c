@@ -11,7 +11,8 @@
  * 2, re-running add finds the version and just rewrites the pointer.
  *
  * Adding content a data set already has returns that version (same bytes,
- * same version) and creates nothing.
+ * same version) and creates nothing: the version keeps the run that first
+ * produced it (opts->run_id is recorded on a new version only).
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -167,7 +168,7 @@ static int now_ms(int64_t *out)
 }
 
 static int record_version(cairn_data_version *out, int *created,
-			  cairn_repo *repo, const char *name,
+			  cairn_repo *repo, const char *name, const char *run_id,
 			  const char *data_rel, const struct scan_node *root)
 {
 	int err;
@@ -186,6 +187,7 @@ static int record_version(cairn_data_version *out, int *created,
 		now_ms(&out->created_ms);
 		out->created_by = xstrdup(audit_actor(repo));
 		out->rows = -1;
+		out->run_id = run_id && *run_id ? xstrdup(run_id) : NULL;
 		if (!root->is_dir)
 			tabular_meta(out, repo, data_rel);
 		if ((err = db_version_insert(repo->db, out)) == 0)
@@ -259,7 +261,7 @@ int cairn_data_add(cairn_repo *repo, const char *path,
 	if (err < 0 || (err = odb_writer_commit(w)) < 0)
 		goto done;
 	if ((err = record_version(&v, &created, repo, opts->name ? opts->name : rel,
-				  rel, root)) < 0 ||
+				  opts->run_id, rel, root)) < 0 ||
 	    (err = scan_update_cache(repo, root)) < 0 ||
 	    (err = data_write_pointer(repo, rel, &v)) < 0 ||
 	    (err = ignore_in_git(repo, rel)) < 0)

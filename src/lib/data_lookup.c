@@ -172,6 +172,8 @@ json_t *data_version_json(const cairn_data_version *v)
 		if (cols)
 			json_object_set_new(o, "columns", cols);
 	}
+	if (v->run_id && *v->run_id)
+		json_object_set_new(o, "run_id", json_string(v->run_id));
 	return o;
 }
 

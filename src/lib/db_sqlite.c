@@ -315,6 +315,14 @@ static const char *const migrations[] = {
 	"  reason TEXT,"
 	"  time INTEGER NOT NULL,"
 	"  PRIMARY KEY (request, actor)) WITHOUT ROWID;",
+
+	/*
+	 * 8 -> 9: the run that produced a data set version (docs/lineage.md),
+	 * NULL when unknown; indexed for lineage downstream from a run.
+	 */
+	"ALTER TABLE dataset_versions ADD COLUMN run_id TEXT;"
+	"CREATE INDEX dataset_versions_run ON dataset_versions(run_id) "
+	"WHERE run_id IS NOT NULL;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -601,7 +609,7 @@ int db_group_end(struct db *db, int commit)
 
 #define VERSION_COLUMNS                                                      \
 	"d.name, v.version, v.oid, v.kind, v.size, v.files, v.path, "        \
-	"v.created_ms, v.created_by, v.rows, v.columns "                     \
+	"v.created_ms, v.created_by, v.rows, v.columns, v.run_id "           \
 	"FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id "
 
 static char *column_dup(sqlite3_stmt *st, int i)
@@ -632,6 +640,8 @@ static void row_to_version(cairn_data_version *v, sqlite3_stmt *st, int own)
 			  ? -1 : sqlite3_column_int64(st, 9);
 	v->columns = own ? column_dup(st, 10)
 			 : (const char *)sqlite3_column_text(st, 10);
+	v->run_id = own ? column_dup(st, 11)
+			: (const char *)sqlite3_column_text(st, 11);
 }
 
 void db_version_clear(cairn_data_version *v)
@@ -640,6 +650,7 @@ void db_version_clear(cairn_data_version *v)
 	free((char *)v->path);
 	free((char *)v->created_by);
 	free((char *)v->columns);
+	free((char *)v->run_id);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -650,6 +661,7 @@ void db_version_copy(cairn_data_version *dst, const cairn_data_version *src)
 	dst->path = src->path ? xstrdup(src->path) : NULL;
 	dst->created_by = src->created_by ? xstrdup(src->created_by) : NULL;
 	dst->columns = src->columns ? xstrdup(src->columns) : NULL;
+	dst->run_id = src->run_id ? xstrdup(src->run_id) : NULL;
 }
 
 static int query_one(cairn_data_version *out, struct db *db, sqlite3_stmt *st,
@@ -790,7 +802,8 @@ static int insert_row(struct db *db, int64_t set, const cairn_data_version *v)
 
 	if ((err = sqlite__prepare(&st, db, "INSERT INTO dataset_versions(dataset_id, version, "
 			   "oid, kind, size, files, path, created_ms, created_by, rows, "
-			   "columns) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
+			   "columns, run_id) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+			   "?12) "
 			   "ON CONFLICT DO NOTHING")) < 0)
 		return err;
 	cairn_oid_fmt(hex, &v->oid);
@@ -806,6 +819,8 @@ static int insert_row(struct db *db, int64_t set, const cairn_data_version *v)
 	if (v->rows >= 0)
 		sqlite3_bind_int64(st, 10, v->rows);
 	sqlite3_bind_text(st, 11, v->columns, -1, SQLITE_STATIC);
+	if (v->run_id && *v->run_id)
+		sqlite3_bind_text(st, 12, v->run_id, -1, SQLITE_STATIC);
 	err = sqlite3_step(st) == SQLITE_DONE ? 0
 					      : sqlite__error(db, "cannot record the version");
 	sqlite3_finalize(st);

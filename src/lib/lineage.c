@@ -4,20 +4,29 @@
  * it) or both.
  *
  * The links are the store's own records: a run's inputs (cairn log input,
- * cairn run --input) link data set versions to runs, and a model
- * version's source run links the run to the model version. From a node:
+ * cairn run --input) link data set versions to runs, a data set version's
+ * producing run (cairn data add --run, or inside cairn run) links a run to
+ * the data it wrote, and a model version's source run links the run to the
+ * model version. From a node:
  *
- *   data version  downstream: the runs that used it, then the model
- *                 versions registered from those runs
- *   run           upstream: its input versions; downstream: its models
- *   model version upstream: its source run, then that run's inputs
+ *   data version  upstream: the run that produced it, then that run's
+ *                 inputs and their producers, recursively; downstream: the
+ *                 runs that used it, then what came of those runs
+ *   run           upstream: its input versions and their producers;
+ *                 downstream: its models and the data versions it produced,
+ *                 then what came of those, recursively
+ *   model version upstream: its source run, then that run's upstream
  *
- * A data set version does not record the run that produced it, so the
- * walk upstream ends at data. The graph is JSON (cairn_lineage_json() in
- * cairn.h): nodes with their facts (data: id, size, rows; runs: status,
- * params, latest metrics, code commit; models: stage, aliases, content id),
- * edges "input" (data -> run, with the context) and "registered" (run ->
- * model). Each node appears once, however many paths reach it.
+ * A run that used its own output is a cycle: each node is walked once per
+ * direction (a visited set), and no path is followed beyond MAX_DEPTH. A
+ * producing run this store does not hold (it may live on a remote tracking
+ * server) is a node {"run_id", "in_store": false} that the walk ends at.
+ * The graph is JSON (cairn_lineage_json() in cairn.h): nodes with their
+ * facts (data: id, size, rows, run_id; runs: status, params, latest
+ * metrics, code commit; models: stage, aliases, content id), edges "input"
+ * (data -> run, with the context), "produced" (run -> data) and
+ * "registered" (run -> model). Each node appears once, however many paths
+ * reach it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +41,15 @@
 #include "util/error.h"
 #include "util/banned.h"
 
+#define MAX_DEPTH 64 /* nodes from the one asked about, along any path */
+
 struct graph {
 	cairn_repo *repo;
 	json_t *nodes; /* array, in the order reached */
 	json_t *index; /* id -> 1, for each node added */
 	json_t *edges;
 	json_t *edge_index; /* "from|to|context" -> 1 */
+	json_t *visited;    /* "u|node", "d|node" -> 1: walked that way */
 };
 
 static json_t *from_text(int err, cairn_buf *text)
@@ -162,8 +174,47 @@ static json_t *run_facts(const cairn_run *run)
 	return o;
 }
 
-/* Add the run; its inputs (upstream) and models (downstream) as asked. */
-static int walk_run(struct graph *g, const char *run_id, int up, int down);
+/*
+ * Whether to walk from node in direction dir ('u' or 'd'): the first time
+ * only, and not deeper than MAX_DEPTH (a chain of runs each producing the
+ * next one's input is finite, but a damaged store must not exhaust the
+ * stack).
+ */
+static int first_visit(struct graph *g, const char *node, char dir, int depth)
+{
+	struct buf key = BUF_INIT;
+	int first;
+
+	if (depth > MAX_DEPTH)
+		return 0;
+	buf_printf(&key, "%c|%s", dir, node);
+	first = !json_object_get(g->visited, key.ptr);
+	if (first)
+		json_object_set_new(g->visited, key.ptr, json_true());
+	buf_release(&key);
+	return first;
+}
+
+static int walk_run(struct graph *g, const char *run_id, int up, int down,
+		    int depth);
+static int walk_data(struct graph *g, const cairn_data_version *v, int up,
+		     int down, int depth);
+
+/* Walk from the data set version "NAME@vN" of the store. */
+static int walk_data_spec(struct graph *g, const char *name, uint64_t version,
+			  int up, int down, int depth)
+{
+	cairn_data_version *v = NULL;
+	struct buf spec = BUF_INIT;
+	int err;
+
+	buf_printf(&spec, "%s@v%llu", name, (unsigned long long)version);
+	if ((err = cairn_data_lookup(&v, g->repo, spec.ptr)) == 0)
+		err = walk_data(g, v, up, down, depth);
+	cairn_data_version_free(v);
+	buf_release(&spec);
+	return err;
+}
 
 struct models_of {
 	struct graph *g;
@@ -182,49 +233,115 @@ static int add_registered(const cairn_model_version *v, void *payload)
 	return err;
 }
 
-static int walk_run(struct graph *g, const char *run_id, int up, int down)
+/* The data set versions a run produced, collected before walking on. */
+struct produced {
+	char **names;
+	uint64_t *versions;
+	size_t n, alloc;
+};
+
+static int collect_produced(const char *name, uint64_t version, void *payload)
+{
+	struct produced *p = payload;
+
+	if (p->n == p->alloc) {
+		p->alloc = p->alloc ? 2 * p->alloc : 8;
+		p->names = xrealloc(p->names, p->alloc * sizeof(*p->names));
+		p->versions = xrealloc(p->versions, p->alloc * sizeof(*p->versions));
+	}
+	p->names[p->n] = xstrdup(name);
+	p->versions[p->n++] = version;
+	return 0;
+}
+
+static int run_downstream(struct graph *g, const char *run_id,
+			  const char *node, int depth)
 {
 	cairn_model_search_options o = CAIRN_MODEL_SEARCH_OPTIONS_INIT;
 	cairn_buf token = CAIRN_BUF_INIT;
-	struct buf node = BUF_INIT, filter = BUF_INIT, id = BUF_INIT;
+	struct buf filter = BUF_INIT, id = BUF_INIT;
+	struct produced p;
 	struct models_of m;
-	cairn_run *run;
 	size_t i;
 	int err;
 
-	if ((err = cairn_run_get(&run, g->repo, run_id)) < 0)
-		return err;
+	/* Model versions from this run (the filter takes a quoted id). */
+	buf_printf(&filter, "run_id = '%s'", run_id);
+	o.filter = filter.ptr;
+	m.g = g;
+	m.run_node = node;
+	do {
+		o.page_token = token.ptr;
+		err = cairn_model_versions_search(&token, g->repo, &o,
+						  add_registered, &m);
+	} while (!err && token.ptr && *token.ptr);
+	/* Data set versions it produced, and what came of them. */
+	memset(&p, 0, sizeof(p));
+	if (!err)
+		err = db_versions_produced_by(g->repo->db, run_id, collect_produced, &p);
+	for (i = 0; i < p.n; i++) {
+		if (!err) {
+			data_id(&id, p.names[i], p.versions[i]);
+			add_edge(g, node, id.ptr, "produced", NULL);
+			err = walk_data_spec(g, p.names[i], p.versions[i], 0, 1,
+					     depth + 1);
+		}
+		free(p.names[i]);
+	}
+	free(p.names);
+	free(p.versions);
+	cairn_buf_dispose(&token);
+	buf_release(&filter);
+	buf_release(&id);
+	return err;
+}
+
+/*
+ * Add the run; its inputs and their producers (upstream) and its models
+ * and data (downstream) as asked. A run this store does not hold (a data
+ * set version may name a run on a remote tracking server) is a node with
+ * "in_store": false and nothing beyond it.
+ */
+static int walk_run(struct graph *g, const char *run_id, int up, int down,
+		    int depth)
+{
+	struct buf node = BUF_INIT;
+	cairn_run *run = NULL;
+	size_t i;
+	int err;
+
 	buf_printf(&node, "run:%s", run_id);
+	up = up && first_visit(g, node.ptr, 'u', depth);
+	down = down && first_visit(g, node.ptr, 'd', depth);
+	if (!up && !down && json_object_get(g->index, node.ptr)) {
+		buf_release(&node);
+		return 0; /* nothing new to learn of it */
+	}
+	err = cairn_run_get(&run, g->repo, run_id);
+	if (err == CAIRN_ENOTFOUND || err == CAIRN_EINVALID) {
+		cairn_error_reset();
+		add_node(g, node.ptr, "run", json_pack("{s:s, s:b}", "run_id", run_id,
+						       "in_store", 0));
+		buf_release(&node);
+		return 0;
+	}
+	if (err < 0)
+		goto done;
 	add_node(g, node.ptr, "run", run_facts(run));
 	for (i = 0; up && !err && i < cairn_run_input_count(run); i++) {
 		const cairn_run_input *in = cairn_run_input_get(run, i);
-		cairn_data_version *v = NULL;
+		struct buf id = BUF_INIT;
 
-		buf_reset(&id);
-		buf_printf(&id, "%s@v%llu", in->name, (unsigned long long)in->version);
-		if ((err = cairn_data_lookup(&v, g->repo, id.ptr)) == 0)
-			err = add_data(g, v);
-		cairn_data_version_free(v);
 		data_id(&id, in->name, in->version);
 		add_edge(g, id.ptr, node.ptr, "input", in->context);
+		buf_release(&id);
+		err = walk_data_spec(g, in->name, in->version, 1, 0, depth + 1);
 	}
+	if (down && !err)
+		err = run_downstream(g, run_id, node.ptr, depth);
+done:
 	cairn_run_free(run);
-	if (down && !err) {
-		/* Model versions from this run (the filter takes a quoted id). */
-		buf_printf(&filter, "run_id = '%s'", run_id);
-		o.filter = filter.ptr;
-		m.g = g;
-		m.run_node = node.ptr;
-		do {
-			o.page_token = token.ptr;
-			err = cairn_model_versions_search(&token, g->repo, &o,
-							  add_registered, &m);
-		} while (!err && token.ptr && *token.ptr);
-	}
-	cairn_buf_dispose(&token);
 	buf_release(&node);
-	buf_release(&filter);
-	buf_release(&id);
 	return err;
 }
 
@@ -251,32 +368,38 @@ static int collect_user(const char *run_id, const char *context, void *payload)
 	return 0;
 }
 
-static int walk_data(struct graph *g, const char *spec, int down)
+/* Add the data set version; its producer (up) and users (down) as asked. */
+static int walk_data(struct graph *g, const cairn_data_version *v, int up,
+		     int down, int depth)
 {
-	cairn_data_version *v = NULL;
 	struct users u;
-	struct buf node = BUF_INIT;
+	struct buf node = BUF_INIT, run = BUF_INIT;
 	size_t i;
 	int err;
 
 	memset(&u, 0, sizeof(u));
-	if ((err = cairn_data_lookup(&v, g->repo, spec)) < 0)
-		return err;
-	if ((err = add_data(g, v)) == 0 && down) {
-		data_id(&node, v->name, v->version);
+	data_id(&node, v->name, v->version);
+	up = up && v->run_id && *v->run_id && first_visit(g, node.ptr, 'u', depth);
+	down = down && first_visit(g, node.ptr, 'd', depth);
+	if ((err = add_data(g, v)) == 0 && up) {
+		buf_printf(&run, "run:%s", v->run_id);
+		add_edge(g, run.ptr, node.ptr, "produced", NULL);
+		err = walk_run(g, v->run_id, 1, 0, depth + 1);
+	}
+	if (!err && down) {
 		u.g = g;
 		u.data_node = node.ptr;
 		err = db_runs_using(g->repo->db, v->name, v->version, collect_user, &u);
 		/* Each run once, though it used the version in several contexts. */
 		for (i = 0; !err && i < u.n; i++)
 			if (!i || strcmp(u.ids[i], u.ids[i - 1]))
-				err = walk_run(g, u.ids[i], 0, 1);
+				err = walk_run(g, u.ids[i], 0, 1, depth + 1);
 	}
 	for (i = 0; i < u.n; i++)
 		free(u.ids[i]);
 	free(u.ids);
 	buf_release(&node);
-	cairn_data_version_free(v);
+	buf_release(&run);
 	return err;
 }
 
@@ -291,7 +414,7 @@ static int walk_model(struct graph *g, const char *uri, int up)
 	if ((err = add_model(g, v)) == 0 && up && v->run_id && *v->run_id) {
 		buf_puts(&run, v->run_id);
 		model_id(&node, v->name, v->version);
-		err = walk_run(g, run.ptr, 1, 0);
+		err = walk_run(g, run.ptr, 1, 0, 1);
 		buf_reset(&run);
 		buf_printf(&run, "run:%s", v->run_id);
 		if (!err)
@@ -307,7 +430,8 @@ int cairn_lineage_json(cairn_buf *out, cairn_repo *repo, cairn_lineage_kind kind
 		       const char *spec, unsigned int directions)
 {
 	struct graph g = { repo, json_array(), json_object(), json_array(),
-			   json_object() };
+			   json_object(), json_object() };
+	cairn_data_version *dv = NULL;
 	int up = !directions || (directions & CAIRN_LINEAGE_UPSTREAM),
 	    down = !directions || (directions & CAIRN_LINEAGE_DOWNSTREAM);
 	cairn_buf runid = CAIRN_BUF_INIT;
@@ -325,11 +449,12 @@ int cairn_lineage_json(cairn_buf *out, cairn_repo *repo, cairn_lineage_kind kind
 	}
 	switch (kind) {
 	case CAIRN_LINEAGE_DATA:
-		err = walk_data(&g, spec, down);
+		if ((err = cairn_data_lookup(&dv, repo, spec)) == 0)
+			err = walk_data(&g, dv, up, down, 0);
 		break;
 	case CAIRN_LINEAGE_RUN:
 		if ((err = cairn_run_resolve(&runid, repo, spec)) == 0)
-			err = walk_run(&g, runid.ptr, up, down);
+			err = walk_run(&g, runid.ptr, up, down, 0);
 		break;
 	case CAIRN_LINEAGE_MODEL:
 		err = walk_model(&g, spec, up);
@@ -355,6 +480,8 @@ int cairn_lineage_json(cairn_buf *out, cairn_repo *repo, cairn_lineage_kind kind
 	out->asize = out->size + 1;
 done:
 	cairn_buf_dispose(&runid);
+	cairn_data_version_free(dv);
+	json_decref(g.visited);
 	json_decref(g.nodes);
 	json_decref(g.index);
 	json_decref(g.edges);

@@ -1,6 +1,7 @@
 /*
  * lineage.h: what lineage.c needs of the metadata store beyond the public
- * API: the runs that used a data set version (db_sqlite_lineage.c).
+ * API: the runs that used a data set version and the data set versions a
+ * run produced (db_sqlite_lineage.c).
  */
 #ifndef CAIRN_LIB_LINEAGE_H
 #define CAIRN_LIB_LINEAGE_H
@@ -18,5 +19,15 @@ int db_runs_using(struct db *db, const char *name, uint64_t version,
 		  int (*cb)(const char *run_id, const char *context,
 			    void *payload),
 		  void *payload);
+
+/*
+ * Call cb with the name and version of every data set version that names
+ * run_id as the run that produced it, by name then version; a non-zero
+ * return stops the walk and is returned.
+ */
+int db_versions_produced_by(struct db *db, const char *run_id,
+			    int (*cb)(const char *name, uint64_t version,
+				      void *payload),
+			    void *payload);
 
 #endif

@@ -202,17 +202,17 @@ static int copy_closure(struct xfer *x)
 static int version_from_json(cairn_data_version *out, char **columns_text,
 			     json_t *obj)
 {
-	const char *name, *id, *kind, *path = "", *by = "";
+	const char *name, *id, *kind, *path = "", *by = "", *run = NULL;
 	json_int_t version, size, files, created = 0, rows = -1;
 	json_t *columns = NULL;
 
 	memset(out, 0, sizeof(*out));
 	*columns_text = NULL;
-	if (json_unpack(obj, "{s:s, s:I, s:s, s:s, s:I, s:I, s?s, s?I, s?s, s?I, s?o}",
-			"name", &name, "version", &version, "id", &id, "kind", &kind,
-			"size", &size, "files", &files, "path", &path, "created_ms",
-			&created, "created_by", &by, "rows", &rows, "columns",
-			&columns) < 0 ||
+	if (json_unpack(obj, "{s:s, s:I, s:s, s:s, s:I, s:I, s?s, s?I, s?s, s?I, s?o, "
+			"s?s}", "name", &name, "version", &version, "id", &id, "kind",
+			&kind, "size", &size, "files", &files, "path", &path,
+			"created_ms", &created, "created_by", &by, "rows", &rows,
+			"columns", &columns, "run_id", &run) < 0 ||
 	    (columns && !json_is_array(columns)) ||
 	    version < 1 || size < 0 || files < 0 || cairn_oid_parse(&out->oid, id) < 0 ||
 	    (strcmp(kind, "dir") && strcmp(kind, "file")) || !*name)
@@ -226,6 +226,7 @@ static int version_from_json(cairn_data_version *out, char **columns_text,
 	out->created_ms = created;
 	out->created_by = by;
 	out->rows = rows;
+	out->run_id = run && *run ? run : NULL;
 	if (columns)
 		out->columns = *columns_text = json_dumps(columns, JSON_COMPACT);
 	return 0;

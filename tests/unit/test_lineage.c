@@ -3,7 +3,9 @@
  * on a fresh project: a data set version used by two runs in two contexts,
  * a model version registered from one of them; the graph from each kind of
  * node in each direction (nodes once, edges once, the root first), and the
- * errors for unknown nodes and kinds.
+ * errors for unknown nodes and kinds; data set versions produced by runs:
+ * the walk through producers, the first producer kept, a run that used its
+ * own output, a producer the store does not hold.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -187,6 +189,98 @@ static void test_run_both_ways(void **state)
 	buf_release(&want);
 }
 
+/* Add dir/name with text, produced by run_id; its version's producer. */
+static char *add_produced(struct fixture *f, const char *name, const char *text,
+			  const char *run_id)
+{
+	cairn_data_add_options o = CAIRN_DATA_ADD_OPTIONS_INIT;
+	cairn_data_version *v = NULL;
+	struct buf p = BUF_INIT;
+	char *producer;
+
+	buf_printf(&p, "%s/%s", f->dir, name);
+	write_file(p.ptr, text);
+	o.run_id = run_id;
+	assert_int_equal(cairn_data_add(f->repo, p.ptr, &o, NULL, NULL), 0);
+	assert_int_equal(cairn_data_lookup(&v, f->repo, name), 0);
+	producer = v->run_id ? strdup(v->run_id) : NULL;
+	cairn_data_version_free(v);
+	buf_release(&p);
+	return producer;
+}
+
+static void test_producers(void **state)
+{
+	struct fixture *f = *state;
+	struct buf nodes = BUF_INIT, edges = BUF_INIT, want = BUF_INIT;
+	char prep[33], train[33], *producer;
+	json_t *g;
+
+	start_run(prep, f->repo, "prep");
+	start_run(train, f->repo, "train");
+	assert_int_equal(cairn_log_input(f->repo, prep, "d.csv@v1", "training"), 0);
+	producer = add_produced(f, "e.csv", "f\n1\n", prep);
+	assert_string_equal(producer, prep);
+	free(producer);
+	/* The same content from another run keeps the first producer. */
+	producer = add_produced(f, "e.csv", "f\n1\n", f->run2);
+	assert_string_equal(producer, prep);
+	free(producer);
+	assert_int_equal(cairn_log_input(f->repo, train, "e.csv@v1", "training"), 0);
+	g = graph(f, CAIRN_LINEAGE_RUN, train, CAIRN_LINEAGE_UPSTREAM, &nodes, &edges);
+	buf_printf(&want, "run:%s|data:e.csv@v1|run:%s|data:d.csv@v1|", train, prep);
+	assert_string_equal(nodes.ptr, want.ptr);
+	buf_reset(&want);
+	buf_printf(&want, "data:e.csv@v1>run:%s:training|run:%s>data:e.csv@v1:|"
+		   "data:d.csv@v1>run:%s:training|", train, prep, prep);
+	assert_string_equal(edges.ptr, want.ptr);
+	json_decref(g);
+	g = graph(f, CAIRN_LINEAGE_RUN, prep, CAIRN_LINEAGE_DOWNSTREAM, &nodes, &edges);
+	buf_reset(&want);
+	buf_printf(&want, "run:%s|data:e.csv@v1|run:%s|", prep, train);
+	assert_string_equal(nodes.ptr, want.ptr);
+	json_decref(g);
+	buf_release(&nodes);
+	buf_release(&edges);
+	buf_release(&want);
+}
+
+static void test_cycle_and_missing_producer(void **state)
+{
+	struct fixture *f = *state;
+	struct buf nodes = BUF_INIT, edges = BUF_INIT, want = BUF_INIT;
+	const char *elsewhere = "0123456789abcdef0123456789abcdef";
+	char loop[33], *producer;
+	json_t *g, *run;
+
+	/* A run that used what it produced: each node walked once. */
+	start_run(loop, f->repo, "loop");
+	free(add_produced(f, "l.csv", "z\n1\n", loop));
+	assert_int_equal(cairn_log_input(f->repo, loop, "l.csv@v1", "training"), 0);
+	g = graph(f, CAIRN_LINEAGE_RUN, loop, 0, &nodes, &edges);
+	buf_printf(&want, "run:%s|data:l.csv@v1|", loop);
+	assert_string_equal(nodes.ptr, want.ptr);
+	buf_reset(&want);
+	buf_printf(&want, "data:l.csv@v1>run:%s:training|run:%s>data:l.csv@v1:|",
+		   loop, loop);
+	assert_string_equal(edges.ptr, want.ptr);
+	json_decref(g);
+	/* A producer this store does not hold: a node, not an error. */
+	producer = add_produced(f, "r.csv", "q\n", elsewhere);
+	assert_string_equal(producer, elsewhere);
+	free(producer);
+	g = graph(f, CAIRN_LINEAGE_DATA, "r.csv@v1", 0, &nodes, &edges);
+	buf_reset(&want);
+	buf_printf(&want, "data:r.csv@v1|run:%s|", elsewhere);
+	assert_string_equal(nodes.ptr, want.ptr);
+	run = json_array_get(json_object_get(g, "nodes"), 1);
+	assert_true(json_is_false(json_object_get(run, "in_store")));
+	json_decref(g);
+	buf_release(&nodes);
+	buf_release(&edges);
+	buf_release(&want);
+}
+
 static void test_errors(void **state)
 {
 	struct fixture *f = *state;
@@ -213,6 +307,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_downstream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_upstream, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_producers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cycle_and_missing_producer, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 
