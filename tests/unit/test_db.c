@@ -24,7 +24,7 @@
 #include "util/hash.h"
 
 /* The schema version this cairn migrates to (db_sqlite.c's migrations). */
-#define SCHEMA_LATEST 8
+#define SCHEMA_LATEST 9
 
 struct fixture {
 	char dir[64];
@@ -281,6 +281,7 @@ static void test_get(void **state)
 	assert_string_equal(v.created_by, "tester");
 	assert_int_equal(v.rows, -1);
 	assert_null(v.columns);
+	assert_null(v.run_id); /* no producing run */
 	db_version_clear(&v);
 
 	assert_int_equal(db_version_get(&v, f->db, "set", 4), CAIRN_ENOTFOUND);
@@ -310,6 +311,7 @@ static void test_fields_roundtrip(void **state)
 	v.columns = cols;
 	v.created_by = NULL;
 	v.created_ms = -5;
+	v.run_id = "0123456789abcdef0123456789abcdef";
 	assert_int_equal(db_begin(f->db), 0);
 	assert_int_equal(db_version_insert(f->db, &v), 0);
 	assert_int_equal(db_commit(f->db), 0);
@@ -324,16 +326,19 @@ static void test_fields_roundtrip(void **state)
 	assert_string_equal(got.columns, cols);
 	assert_null(got.created_by);
 	assert_int_equal(got.created_ms, -5);
+	assert_string_equal(got.run_id, "0123456789abcdef0123456789abcdef");
 
 	/* A deep copy owns its own strings. */
 	db_version_copy(&copy, &got);
 	assert_true(copy.name != got.name);
+	assert_true(copy.run_id != got.run_id);
 	assert_true(copy.columns != got.columns);
 	assert_null(copy.created_by);
 	db_version_clear(&got);
 	assert_string_equal(copy.name, "tab");
 	assert_string_equal(copy.columns, cols);
 	assert_string_equal(copy.path, "images");
+	assert_string_equal(copy.run_id, "0123456789abcdef0123456789abcdef");
 	db_version_clear(&copy);
 
 	/* rows set, columns NULL; and a large row count. */
