@@ -6,7 +6,9 @@
  * layout MLflow's own server keeps under its artifact root, so that the
  * run's artifact_uri mlflow-artifacts:/<exp>/<run>/artifacts resolves
  * here; <experiment_id>/models/<model_id>/artifacts/<relpath> is a logged
- * model's file (MLflow 3), handed to api_logged_models.c. The experiment in the path must be the run's. Uploads (PUT) and
+ * model's file (MLflow 3), handed to api_logged_models.c, and
+ * registered-models/<name>/<version>/<relpath> a model version's pinned
+ * file (api_version_proxy.c). The experiment in the path must be the run's. Uploads (PUT) and
  * downloads (GET) stream through http.c's struct http_stream: the bytes
  * go between the connection and the object store without being held
  * whole; listings show basenames only, as MLflow's do, with the levels
@@ -307,6 +309,9 @@ static int proxy_list(cairn_repo *repo, json_t *params, struct api_result *res)
 	if ((err = api_model_proxy_list(repo, (const char *const *)t.comp,
 					t.depth, t.rel, files, res)) != 1) {
 		/* a logged model's directory (api_logged_models.c) */
+	} else if ((err = api_version_proxy_list(repo, (const char *const *)t.comp,
+						 t.depth, t.rel, files, res)) != 1) {
+		/* a model version's directory (api_version_proxy.c) */
 	} else if (t.depth == 0) {
 		err = cairn_experiment_foreach(repo, CAIRN_VIEW_ALL,
 					       list_experiment, files);
@@ -479,6 +484,9 @@ static int proxy_download(cairn_repo *repo, json_t *params,
 	if ((err = api_model_proxy_download(repo, (const char *const *)t.comp,
 					    t.depth, t.rel, path, st, res)) != 1)
 		; /* a logged model's file (api_logged_models.c) */
+	else if ((err = api_version_proxy_download(repo, (const char *const *)t.comp,
+						   t.depth, t.rel, path, st, res)) != 1)
+		; /* a model version's file (api_version_proxy.c) */
 	else if (!target_in_run(&t))
 		err = no_file(res, path);
 	else if ((err = find_run(&run, repo, t.comp[0], t.comp[1], res)) == 1)

@@ -14,10 +14,10 @@
  *     line can force it);
  *   - a source cairn cannot pin (not runs:/ nor mlflow-artifacts:/ of a
  *     known run's directory, nor models:/ of a known logged model) is 400.
- * get-download-uri answers an mlflow-artifacts:/ URI the client downloads
- * through the artifact proxy: the run's directory for a version registered
- * from a run, the logged model's files for one registered from a logged
- * model; else the version's source.
+ * get-download-uri answers mlflow-artifacts:/registered-models/NAME/N,
+ * where the artifact proxy serves the version's pinned, verified content
+ * (api_version_proxy.c): never the source run's directory, which can
+ * change after registration.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -627,28 +627,12 @@ int api_versions_download_uri(cairn_repo *repo, json_t *params,
 {
 	cairn_model_version *v;
 	struct buf uri = BUF_INIT;
-	cairn_logged_model *lm = NULL;
-	cairn_run *run = NULL;
 
 	if (find_version(&v, repo, params, res) < 0)
 		return -1;
-	if (!strncmp(v->source, "models:/", 8) &&
-	    cairn_logged_model_get(&lm, repo, v->source + 8) == 0) {
-		/* A logged model's files, where the artifact proxy serves them. */
-		buf_printf(&uri, "mlflow-artifacts:/%s/models/%s/artifacts",
-			   lm->experiment_id, lm->model_id);
-		cairn_logged_model_free(lm);
-	} else if (v->run_id && !strncmp(v->source, "runs:/", 6) &&
-		   cairn_run_get(&run, repo, v->run_id) == 0) {
-		const char *path = strchr(v->source + 6, '/');
-
-		buf_printf(&uri, "mlflow-artifacts:/%s/%s/artifacts%s",
-			   cairn_run_info_get(run)->experiment_id, v->run_id,
-			   path ? path : "");
-		cairn_run_free(run);
-	} else {
-		buf_puts(&uri, v->source);
-	}
+	/* The pinned content, where the artifact proxy serves it. */
+	buf_printf(&uri, "mlflow-artifacts:/registered-models/%s/%llu", v->name,
+		   (unsigned long long)v->version);
 	res->body = json_pack("{s:s}", "artifact_uri", uri.ptr);
 	buf_release(&uri);
 	cairn_model_version_free(v);

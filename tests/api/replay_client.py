@@ -25,7 +25,8 @@ registered-models/create (and the RESOURCE_ALREADY_EXISTS the client
 catches on a second register), model-versions/create with the run's
 mlflow-artifacts source, the client's polling of model-versions/get until
 READY, get-latest-versions, alias, transition-stage, alias lookups and
-get-download-uri, whose URI the model files are then downloaded through;
+get-download-uri, whose URI (the version's pinned content, not the run's
+directory) the model files are then listed and downloaded through;
 plus the searches MLflow's search_registered_models and
 search_model_versions send.
 
@@ -62,6 +63,7 @@ USER_AGENT = "mlflow-python-client/2.9.2"
 FILTER = "metrics.loss < 0.6 and params.opt = 'adam'"
 EXPERIMENT = "cairn-wire"
 MODEL = "cairn-wire-model"
+VERSION_DIR = "registered-models/%s/1" % MODEL  # get-download-uri's place
 STAGES = ("None", "Staging", "Production", "Archived")
 RUN_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 STATUSES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
@@ -755,8 +757,29 @@ class Replay:
     def download_uri(self):
         obj = ok200(*self.wire.api("GET", "/model-versions/get-download-uri",
                                    [("name", MODEL), ("version", "1")]))
-        need(obj == {"artifact_uri": self.artifact_uri + "/model"},
-             "body %s, expected the run's model directory", obj)
+        want = "mlflow-artifacts:/" + VERSION_DIR
+        need(obj == {"artifact_uri": want},
+             "body %s, expected the version's pinned content %s", obj, want)
+
+    def list_version(self):
+        """The client lists the download URI: the version's own files."""
+        params = [("path", VERSION_DIR)]
+        status, hdrs, data = self.wire.send(
+            "GET", ARTIFACTS + "?" + urllib.parse.urlencode(params))
+        obj = ok200(status, self.wire.json_of(status, hdrs, data))
+        got = sorted(obj.get("files", []), key=lambda f: f["path"])
+        want = self.expected_listing("model")
+        need(got == want, "listing of %s:\n got %s\nwant %s", VERSION_DIR,
+             json.dumps(got), json.dumps(want))
+
+    def download_version_file(self, rel):
+        name = rel.split("/", 1)[1]
+        target = ARTIFACTS + "/" + urllib.parse.quote(VERSION_DIR + "/" + name)
+        status, hdrs, data = self.wire.send("GET", target)
+        if status != 200:
+            raise Fail("status %d, expected 200: %.300r" % (status, data))
+        need(data == self.files[rel], "%s: %d bytes back, not the %d sent",
+             rel, len(data), len(self.files[rel]))
 
     def search_registry(self):
         obj = ok200(*self.wire.api("GET", "/registered-models/search",
@@ -995,8 +1018,14 @@ class Replay:
           self.get_by_alias)
         s("GET model-versions/get-download-uri", self.download_uri)
         for i in (1, 2):
-            s("GET mlflow-artifacts/artifacts?path=<run>/model (%d)" % i,
-              lambda: self.list_proxy("model"))
+            s("GET mlflow-artifacts/artifacts?path=registered-models/<name>/1"
+              " (%d)" % i, self.list_version)
+        for rel, _, _ in uploads:
+            if rel.startswith("model/"):
+                s("GET mlflow-artifacts/artifacts/registered-models/<name>/1/%s"
+                  % rel[6:], lambda a=rel: self.download_version_file(a))
+        s("GET mlflow-artifacts/artifacts?path=<run>/model",
+          lambda: self.list_proxy("model"))
         for rel, _, mime in uploads:
             if rel.startswith("model/"):
                 s("GET mlflow-artifacts/artifacts/.../%s" % rel,
