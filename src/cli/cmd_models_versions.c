@@ -427,37 +427,51 @@ int models_verify(int argc, char **argv, cairn_repo *repo)
 	return err < 0 ? cli_lib_error() : 0;
 }
 
+int models_version_out(cairn_model_version **v, const char **out, int argc,
+		       char **argv, cairn_repo *repo, const char *cmd)
+{
+	char *args[2];
+	int i, n = 0, used, err;
+
+	*out = NULL;
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			*out = argv[++i];
+		else if (!strncmp(argv[i], "--out=", 6))
+			*out = argv[i] + 6;
+		else if (n < 2)
+			args[n++] = argv[i];
+		else
+			cli_usage(models_self(), "too many arguments to 'models %s'", cmd);
+	}
+	if (!n)
+		cli_usage(models_self(), "'models %s' takes a version", cmd);
+	if ((err = models_lookup(v, &used, repo, args, n)) == 0 && used != n)
+		cli_usage(models_self(), "too many arguments to 'models %s'", cmd);
+	return err;
+}
+
+int models_write_out(const char *out, const char *text, size_t len)
+{
+	if (out)
+		return fs_write_atomic(out, text, len, 0644);
+	fwrite(text, 1, len, stdout);
+	return 0;
+}
+
 int models_metadata(int argc, char **argv, cairn_repo *repo)
 {
 	cairn_model_version *v = NULL;
 	cairn_buf text = CAIRN_BUF_INIT;
-	const char *out = NULL;
-	char *args[2];
-	int i, n = 0, used, err;
+	const char *out;
+	int err = models_version_out(&v, &out, argc, argv, repo, "metadata");
 
-	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--out") && i + 1 < argc)
-			out = argv[++i];
-		else if (!strncmp(argv[i], "--out=", 6))
-			out = argv[i] + 6;
-		else if (n < 2)
-			args[n++] = argv[i];
-		else
-			cli_usage(models_self(), "too many arguments to 'models metadata'");
-	}
-	if (!n)
-		cli_usage(models_self(), "'models metadata' takes a version");
-	if ((err = models_lookup(&v, &used, repo, args, n)) == 0 && used != n)
-		cli_usage(models_self(), "too many arguments to 'models metadata'");
 	if (!err && (err = cairn_model_metadata(&text, repo, v->name, v->version)) == 0) {
 		struct buf b = BUF_INIT;
 
 		buf_add(&b, text.ptr, text.size);
 		buf_addch(&b, '\n');
-		if (out)
-			err = fs_write_atomic(out, b.ptr, b.len, 0644);
-		else
-			fwrite(b.ptr, 1, b.len, stdout);
+		err = models_write_out(out, b.ptr, b.len);
 		buf_release(&b);
 	}
 	cairn_buf_dispose(&text);

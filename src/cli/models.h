@@ -24,6 +24,15 @@ void models_name_filter(struct buf *out, const char *name);
  */
 int models_lookup(cairn_model_version **out, int *used, cairn_repo *repo,
 		  char **args, int nargs);
+/*
+ * The arguments VERSION [--out FILE] of `models CMD` (metadata, card):
+ * the version looked up, and *out the file (NULL: stdout). Usage errors
+ * exit; a lookup failure is returned.
+ */
+int models_version_out(cairn_model_version **v, const char **out, int argc,
+		       char **argv, cairn_repo *repo, const char *cmd);
+/* Write text to the file out atomically, or to stdout when out is NULL. */
+int models_write_out(const char *out, const char *text, size_t len);
 /* `models show models:/...`: one version. */
 int models_show_version(const char *uri, int json, cairn_repo *repo);
 
