@@ -239,20 +239,37 @@ int db_model_tag_foreach(struct db *db, int64_t key,
 	return tag_foreach(db, "registered_model_tags", "model", key, cb, payload);
 }
 
-static void bind_values(sqlite3_stmt *st, const struct reg_query *q)
+/*
+ * A search statement: head (SELECT ... WHERE <what is live>), then the
+ * query's filter and order, a page of limit rows from offset; the
+ * filter's values bound.
+ */
+static int prepare_search(sqlite3_stmt **st, struct db *db, const char *head,
+			  const struct reg_query *q, size_t offset, size_t limit)
 {
+	struct buf sql = BUF_INIT;
+	int n = (int)q->nvalues, ret;
 	size_t i;
 
+	buf_printf(&sql, "%s AND (%s) ORDER BY %s LIMIT ?%d OFFSET ?%d", head,
+		   buf_cstr(&q->where), buf_cstr(&q->order), n + 1, n + 2);
+	ret = sqlite__prepare(st, db, sql.ptr);
+	buf_release(&sql);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < q->nvalues; i++) {
 		const struct sql_value *v = &q->values[i];
 
 		if (v->type == SQL_TEXT)
-			sqlite3_bind_text(st, (int)i + 1, v->text, -1, SQLITE_STATIC);
+			sqlite3_bind_text(*st, (int)i + 1, v->text, -1, SQLITE_STATIC);
 		else if (v->type == SQL_INT)
-			sqlite3_bind_int64(st, (int)i + 1, v->i);
+			sqlite3_bind_int64(*st, (int)i + 1, v->i);
 		else
-			sqlite3_bind_double(st, (int)i + 1, v->d);
+			sqlite3_bind_double(*st, (int)i + 1, v->d);
 	}
+	sqlite3_bind_int64(*st, n + 1, (sqlite3_int64)limit);
+	sqlite3_bind_int64(*st, n + 2, (sqlite3_int64)offset);
+	return 0;
 }
 
 int db_models_search(struct db *db, const struct reg_query *q, size_t offset,
@@ -260,21 +277,14 @@ int db_models_search(struct db *db, const struct reg_query *q, size_t offset,
 		     int (*cb)(const cairn_model *m, void *payload),
 		     void *payload)
 {
-	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st;
-	int rc, ret = 0, n = (int)q->nvalues;
+	int rc, ret;
 
-	buf_printf(&sql, "SELECT " MODEL_COLUMNS "FROM registered_models m "
-		   "WHERE m.deleted_time IS NULL AND (%s) ORDER BY %s "
-		   "LIMIT ?%d OFFSET ?%d", buf_cstr(&q->where),
-		   buf_cstr(&q->order), n + 1, n + 2);
-	ret = sqlite__prepare(&st, db, sql.ptr);
-	buf_release(&sql);
-	if (ret < 0)
+	if ((ret = prepare_search(&st, db, "SELECT " MODEL_COLUMNS
+				  "FROM registered_models m "
+				  "WHERE m.deleted_time IS NULL",
+				  q, offset, limit)) < 0)
 		return ret;
-	bind_values(st, q);
-	sqlite3_bind_int64(st, n + 1, (sqlite3_int64)limit);
-	sqlite3_bind_int64(st, n + 2, (sqlite3_int64)offset);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		cairn_model m;
 
@@ -543,21 +553,14 @@ int db_model_versions_search(struct db *db, const struct reg_query *q,
 				       void *payload),
 			     void *payload)
 {
-	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st;
-	int rc, ret = 0, n = (int)q->nvalues;
+	int rc, ret;
 
-	buf_printf(&sql, "SELECT " VERSION_COLUMNS
-		   "WHERE m.deleted_time IS NULL AND v.deleted_time IS NULL "
-		   "AND (%s) ORDER BY %s LIMIT ?%d OFFSET ?%d",
-		   buf_cstr(&q->where), buf_cstr(&q->order), n + 1, n + 2);
-	ret = sqlite__prepare(&st, db, sql.ptr);
-	buf_release(&sql);
-	if (ret < 0)
+	if ((ret = prepare_search(&st, db, "SELECT " VERSION_COLUMNS
+				  "WHERE m.deleted_time IS NULL "
+				  "AND v.deleted_time IS NULL",
+				  q, offset, limit)) < 0)
 		return ret;
-	bind_values(st, q);
-	sqlite3_bind_int64(st, n + 1, (sqlite3_int64)limit);
-	sqlite3_bind_int64(st, n + 2, (sqlite3_int64)offset);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		cairn_model_version v;
 
