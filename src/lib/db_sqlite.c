@@ -694,6 +694,23 @@ int sqlite__prepare(sqlite3_stmt **st, struct db *db, const char *sql)
 	return 0;
 }
 
+int sqlite__step_done(struct db *db, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st), err = 0;
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = sqlite__error(db, what);
+	sqlite3_finalize(st);
+	return err;
+}
+
+char *sqlite__column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
 int db_version_get(cairn_data_version *out, struct db *db, const char *name,
 		   uint64_t version)
 {

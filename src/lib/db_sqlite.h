@@ -34,6 +34,13 @@ struct db {
 int sqlite__error(struct db *db, const char *what);
 int sqlite__exec(struct db *db, const char *sql);
 int sqlite__prepare(sqlite3_stmt **st, struct db *db, const char *sql);
+/*
+ * Step a statement once and finalize it: 0 when it ran (SQLITE_DONE, or
+ * a row), else the connection's error, prefixed by what.
+ */
+int sqlite__step_done(struct db *db, sqlite3_stmt *st, const char *what);
+/* Column i as an owned string (xstrdup), NULL for SQL NULL. */
+char *sqlite__column_dup(sqlite3_stmt *st, int i);
 /* After a successful COMMIT: write the audit head record if it moved. */
 void sqlite__audit_committed(struct db *db);
 void sqlite__audit_close(struct db *db);

@@ -18,16 +18,6 @@
 
 #define CONTEXT_TAG "mlflow.data.context"
 
-static int step_done(struct db *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st), err = 0;
-
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		err = sqlite__error(db, what);
-	sqlite3_finalize(st);
-	return err;
-}
-
 /* The id of the row the statement (bound, one column) selects, or 0. */
 static int64_t select_id(struct db *db, sqlite3_stmt *st, int *err)
 {
@@ -60,7 +50,7 @@ static int dataset_row(int64_t *out, struct db *db, int64_t experiment,
 	sqlite3_bind_text(st, 5, d->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, d->schema, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, d->profile, -1, SQLITE_STATIC);
-	if ((err = step_done(db, st, "cannot record the dataset")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot record the dataset")) < 0)
 		return err;
 	if ((err = sqlite__prepare(&st, db, "SELECT id FROM mlflow_datasets WHERE "
 				   "experiment_id = ?1 AND name = ?2 AND digest = ?3")) < 0)
@@ -101,7 +91,7 @@ int db_dataset_input_put(struct db *db, int64_t run, int64_t experiment,
 		sqlite3_bind_int64(st, 1, input);
 		sqlite3_bind_text(st, 2, in->tags[i].key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, in->tags[i].value, -1, SQLITE_STATIC);
-		err = step_done(db, st, "cannot record the input tag");
+		err = sqlite__step_done(db, st, "cannot record the input tag");
 	}
 	return err;
 }

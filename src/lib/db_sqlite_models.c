@@ -23,33 +23,16 @@
 	"id, model_id, experiment_id, name, model_type, source_run_id, "     \
 	"status, lifecycle_stage, creation_time, last_update_time "
 
-static int step_done(struct db *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st), err = 0;
-
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		err = sqlite__error(db, what);
-	sqlite3_finalize(st);
-	return err;
-}
-
-static char *dup_column(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
-}
-
 static void row_to_model(struct db_logged_model *m, sqlite3_stmt *st)
 {
 	m->key = sqlite3_column_int64(st, 0);
-	m->model_id = dup_column(st, 1);
-	m->experiment_id = dup_column(st, 2);
-	m->name = dup_column(st, 3);
-	m->model_type = dup_column(st, 4);
-	m->source_run_id = dup_column(st, 5);
+	m->model_id = sqlite__column_dup(st, 1);
+	m->experiment_id = sqlite__column_dup(st, 2);
+	m->name = sqlite__column_dup(st, 3);
+	m->model_type = sqlite__column_dup(st, 4);
+	m->source_run_id = sqlite__column_dup(st, 5);
 	m->status = sqlite3_column_int(st, 6);
-	m->lifecycle_stage = dup_column(st, 7);
+	m->lifecycle_stage = sqlite__column_dup(st, 7);
 	m->creation_time = sqlite3_column_int64(st, 8);
 	m->last_update_time = sqlite3_column_int64(st, 9);
 }
@@ -82,7 +65,7 @@ int db_logged_model_insert(struct db *db, struct db_logged_model *m)
 	sqlite3_bind_text(st, 5, m->source_run_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, m->status);
 	sqlite3_bind_int64(st, 7, m->creation_time);
-	if ((err = step_done(db, st, "cannot record the logged model")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot record the logged model")) < 0)
 		return err;
 	m->key = sqlite3_last_insert_rowid(db->h);
 	return 0;
@@ -161,7 +144,7 @@ int db_logged_model_update(struct db *db, int64_t key, int status,
 	sqlite3_bind_int(st, 2, status);
 	sqlite3_bind_text(st, 3, stage, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now_ms);
-	return step_done(db, st, "cannot update the logged model");
+	return sqlite__step_done(db, st, "cannot update the logged model");
 }
 
 int db_logged_model_param_put(struct db *db, int64_t key, const char *k,
@@ -177,7 +160,7 @@ int db_logged_model_param_put(struct db *db, int64_t key, const char *k,
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		old = dup_column(st, 0);
+		old = sqlite__column_dup(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sqlite__error(db, "cannot read the logged model's params");
@@ -197,7 +180,7 @@ int db_logged_model_param_put(struct db *db, int64_t key, const char *k,
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, v, -1, SQLITE_STATIC);
-	return step_done(db, st, "cannot record the param");
+	return sqlite__step_done(db, st, "cannot record the param");
 }
 
 int db_logged_model_tag_put(struct db *db, int64_t key, const char *k,
@@ -213,7 +196,7 @@ int db_logged_model_tag_put(struct db *db, int64_t key, const char *k,
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, v, -1, SQLITE_STATIC);
-	return step_done(db, st, "cannot set the tag");
+	return sqlite__step_done(db, st, "cannot set the tag");
 }
 
 int db_logged_model_tag_delete(struct db *db, int64_t key, const char *k)
@@ -226,7 +209,7 @@ int db_logged_model_tag_delete(struct db *db, int64_t key, const char *k)
 		return err;
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_text(st, 2, k, -1, SQLITE_STATIC);
-	if ((err = step_done(db, st, "cannot delete the tag")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot delete the tag")) < 0)
 		return err;
 	if (sqlite3_changes(db->h) == 0)
 		return cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
@@ -299,7 +282,7 @@ int db_logged_model_artifacts_swap(struct db *db, int64_t key,
 		sqlite3_bind_text(st, 2, a, -1, SQLITE_STATIC);
 	}
 	sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
-	if ((err = step_done(db, st, "cannot record the model's artifacts")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot record the model's artifacts")) < 0)
 		return err;
 	return sqlite3_changes(db->h) == 1;
 }
@@ -317,7 +300,7 @@ int db_run_model_put(struct db *db, int64_t run, const char *model_id,
 	sqlite3_bind_text(st, 2, model_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, output);
 	sqlite3_bind_int64(st, 4, step);
-	return step_done(db, st, "cannot record the run's model");
+	return sqlite__step_done(db, st, "cannot record the run's model");
 }
 
 int db_run_models_read(struct db *db, int64_t run,
@@ -366,7 +349,7 @@ int db_logged_model_metric_put(struct db *db, int64_t key,
 			  SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, m->dataset_digest ? m->dataset_digest : "", -1,
 			  SQLITE_STATIC);
-	return step_done(db, st, "cannot record the model's metric");
+	return sqlite__step_done(db, st, "cannot record the model's metric");
 }
 
 static const char *empty_null(sqlite3_stmt *st, int i)

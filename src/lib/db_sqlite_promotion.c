@@ -16,13 +16,6 @@
 #include "util/error.h"
 #include "util/banned.h"
 
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
-}
-
 static const char *text_col(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
@@ -31,7 +24,7 @@ static const char *text_col(sqlite3_stmt *st, int i)
 /* A column's text as an owned copy (NULL stays NULL). */
 static const char *own_col(sqlite3_stmt *st, int i)
 {
-	return dup_col(st, i);
+	return sqlite__column_dup(st, i);
 }
 
 static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
@@ -40,16 +33,6 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
-}
-
-static int done(struct db *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sqlite__error(db, what);
-	return 0;
 }
 
 /* ------------------------------------------------------------ policies */
@@ -68,7 +51,7 @@ int db_policy_put(struct db *db, int64_t model, const char *target,
 	sqlite3_bind_text(st, 3, policy, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, time);
-	return done(db, st, "cannot record the policy");
+	return sqlite__step_done(db, st, "cannot record the policy");
 }
 
 int db_policy_get(char **out, struct db *db, int64_t model, const char *target)
@@ -83,7 +66,7 @@ int db_policy_get(char **out, struct db *db, int64_t model, const char *target)
 	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*out = dup_col(st, 0);
+		*out = sqlite__column_dup(st, 0);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -100,7 +83,7 @@ int db_policy_delete(struct db *db, int64_t model, const char *target)
 		return CAIRN_ERROR;
 	sqlite3_bind_int64(st, 1, model);
 	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
-	if ((err = done(db, st, "cannot remove the policy")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot remove the policy")) < 0)
 		return err;
 	return sqlite3_changes(db->h) > 0;
 }
@@ -180,7 +163,7 @@ int db_request_insert(int64_t *id, struct db *db, int64_t model,
 	sqlite3_bind_text(st, 4, r->reason, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, r->requester, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, r->created_time);
-	if ((err = done(db, st, "cannot record the request")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot record the request")) < 0)
 		return err;
 	*id = sqlite3_last_insert_rowid(db->h);
 	return 0;
@@ -215,7 +198,7 @@ int db_request_set_status(struct db *db, int64_t id, const char *status,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, time);
-	return done(db, st, "cannot update the request");
+	return sqlite__step_done(db, st, "cannot update the request");
 }
 
 int db_vote_put(struct db *db, int64_t request, const char *actor,

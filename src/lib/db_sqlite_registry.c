@@ -18,24 +18,7 @@
 #include "util/error.h"
 #include "util/banned.h"
 
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
-}
-
 /* Step a write statement to its end and finalize it. */
-static int done(struct db *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sqlite__error(db, what);
-	return 0;
-}
-
 /* -------------------------------------------------------------- models */
 
 #define MODEL_COLUMNS \
@@ -44,9 +27,9 @@ static int done(struct db *db, sqlite3_stmt *st, const char *what)
 static void row_to_model(cairn_model *m, sqlite3_stmt *st, int own)
 {
 	if (own) {
-		m->name = dup_col(st, 0);
-		m->description = dup_col(st, 1);
-		m->user_id = dup_col(st, 2);
+		m->name = sqlite__column_dup(st, 0);
+		m->description = sqlite__column_dup(st, 1);
+		m->user_id = sqlite__column_dup(st, 2);
 	} else {
 		m->name = (const char *)sqlite3_column_text(st, 0);
 		m->description = (const char *)sqlite3_column_text(st, 1);
@@ -159,7 +142,7 @@ int db_model_delete(struct db *db, int64_t key, int64_t now_ms)
 		sqlite3_bind_int64(st, 1, key);
 		if (sqlite3_bind_parameter_count(st) > 1)
 			sqlite3_bind_int64(st, 2, now_ms);
-		if ((err = done(db, st, "cannot delete the model")) < 0)
+		if ((err = sqlite__step_done(db, st, "cannot delete the model")) < 0)
 			return err;
 	}
 	return 0;
@@ -179,7 +162,7 @@ static int tag_put(struct db *db, const char *table, const char *owner,
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
-	return done(db, st, "cannot set the tag");
+	return sqlite__step_done(db, st, "cannot set the tag");
 }
 
 static int tag_delete(struct db *db, const char *table, const char *owner,
@@ -194,7 +177,7 @@ static int tag_delete(struct db *db, const char *table, const char *owner,
 		return CAIRN_ERROR;
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
-	return done(db, st, "cannot delete the tag");
+	return sqlite__step_done(db, st, "cannot delete the tag");
 }
 
 static int tag_foreach(struct db *db, const char *table, const char *owner,
@@ -315,7 +298,7 @@ static void row_to_version(cairn_model_version *v, sqlite3_stmt *st, int own)
 
 	memset(v, 0, sizeof(*v));
 	for (i = 0; i < 9; i++)
-		texts[i] = own ? dup_col(st, text_cols[i])
+		texts[i] = own ? sqlite__column_dup(st, text_cols[i])
 			       : (const char *)sqlite3_column_text(st, text_cols[i]);
 	v->name = texts[0];
 	v->source = texts[1];
@@ -381,7 +364,7 @@ int db_model_last_semver(char **out, struct db *db, const char *name)
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*out = dup_col(st, 0);
+		*out = sqlite__column_dup(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sqlite__error(db, "cannot read the last semantic version");
@@ -418,7 +401,7 @@ int db_model_version_insert(struct db *db, int64_t model,
 	sqlite3_bind_text(st, 13, v->signature, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 14, v->user_id ? v->user_id : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 15, v->creation_time);
-	if ((err = done(db, st, "cannot record the model version")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot record the model version")) < 0)
 		return err;
 	return db_model_update(db, model, NULL, NULL, v->creation_time);
 }
@@ -478,14 +461,14 @@ int db_model_version_update(struct db *db, int64_t key,
 	sqlite3_bind_text(st, 2, description, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, stage);
 	sqlite3_bind_int64(st, 4, now_ms);
-	if ((err = done(db, st, "cannot update the model version")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot update the model version")) < 0)
 		return err;
 	if (sqlite__prepare(&st, db, "UPDATE registered_models SET last_updated_time = ?2 "
 			    "WHERE id = (SELECT model FROM model_versions WHERE id = ?1)") < 0)
 		return CAIRN_ERROR;
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_int64(st, 2, now_ms);
-	return done(db, st, "cannot update the model");
+	return sqlite__step_done(db, st, "cannot update the model");
 }
 
 int db_model_versions_archive(struct db *db, int64_t model, int stage,
@@ -502,7 +485,7 @@ int db_model_versions_archive(struct db *db, int64_t model, int stage,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)except);
 	sqlite3_bind_int(st, 4, CAIRN_STAGE_ARCHIVED);
 	sqlite3_bind_int64(st, 5, now_ms);
-	return done(db, st, "cannot archive versions");
+	return sqlite__step_done(db, st, "cannot archive versions");
 }
 
 int db_model_version_delete(struct db *db, int64_t model, int64_t key,
@@ -516,14 +499,14 @@ int db_model_version_delete(struct db *db, int64_t model, int64_t key,
 		return CAIRN_ERROR;
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_int64(st, 2, now_ms);
-	if ((err = done(db, st, "cannot delete the model version")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot delete the model version")) < 0)
 		return err;
 	if (sqlite__prepare(&st, db, "DELETE FROM model_aliases WHERE model = ?1 "
 			    "AND version = ?2") < 0)
 		return CAIRN_ERROR;
 	sqlite3_bind_int64(st, 1, model);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);
-	if ((err = done(db, st, "cannot delete the version's aliases")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot delete the version's aliases")) < 0)
 		return err;
 	return db_model_update(db, model, NULL, NULL, now_ms);
 }
@@ -616,7 +599,7 @@ int db_model_alias_put(struct db *db, int64_t model, const char *alias,
 	sqlite3_bind_int64(st, 1, model);
 	sqlite3_bind_text(st, 2, alias, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)version);
-	return done(db, st, "cannot set the alias");
+	return sqlite__step_done(db, st, "cannot set the alias");
 }
 
 int db_model_alias_delete(struct db *db, int64_t model, const char *alias)
@@ -628,7 +611,7 @@ int db_model_alias_delete(struct db *db, int64_t model, const char *alias)
 		return CAIRN_ERROR;
 	sqlite3_bind_int64(st, 1, model);
 	sqlite3_bind_text(st, 2, alias, -1, SQLITE_STATIC);
-	return done(db, st, "cannot delete the alias");
+	return sqlite__step_done(db, st, "cannot delete the alias");
 }
 
 int db_model_alias_get(uint64_t *version, struct db *db, int64_t model,

@@ -22,23 +22,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? xstrdup((const char *)s) : NULL;
-}
-
-static int step_done(struct db *db, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st), err = 0;
-
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		err = sqlite__error(db, what);
-	sqlite3_finalize(st);
-	return err;
-}
-
 static int all_digits(const char *s)
 {
 	return *s && strspn(s, "0123456789") == strlen(s) && strlen(s) < 19;
@@ -88,8 +71,8 @@ static void row_to_experiment(cairn_experiment *e, sqlite3_stmt *st, int own)
 
 		snprintf(id, sizeof(id), "%lld", (long long)sqlite3_column_int64(st, 0));
 		e->id = xstrdup(id);
-		e->name = dup_col(st, 1);
-		e->lifecycle_stage = dup_col(st, 2);
+		e->name = sqlite__column_dup(st, 1);
+		e->lifecycle_stage = sqlite__column_dup(st, 2);
 	} else {
 		snprintf(idbuf, sizeof(idbuf), "%lld",
 			 (long long)sqlite3_column_int64(st, 0));
@@ -169,7 +152,7 @@ int db_experiment_set(struct db *db, const char *id, const char *name,
 		return err;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, stage, -1, SQLITE_STATIC);
-	return step_done(db, st, "cannot update the experiment's runs");
+	return sqlite__step_done(db, st, "cannot update the experiment's runs");
 }
 
 int db_experiment_set_tag(struct db *db, const char *id, const char *key,
@@ -185,7 +168,7 @@ int db_experiment_set_tag(struct db *db, const char *id, const char *key,
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
-	return step_done(db, st, "cannot set the experiment tag");
+	return sqlite__step_done(db, st, "cannot set the experiment tag");
 }
 
 int db_experiment_delete_tag(struct db *db, const char *id, const char *key)
@@ -290,7 +273,7 @@ int db_run_insert(struct db *db, struct db_run *r)
 	sqlite3_bind_text(st, 5, cairn_run_status_name(r->info.status), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, r->info.start_time);
 	sqlite3_bind_text(st, 7, r->info.parent_run_id, -1, SQLITE_STATIC);
-	if ((err = step_done(db, st, "cannot create the run")) < 0)
+	if ((err = sqlite__step_done(db, st, "cannot create the run")) < 0)
 		return err;
 	r->key = sqlite3_last_insert_rowid(db->h);
 	return 0;
@@ -315,18 +298,18 @@ int db_run_get(struct db_run *out, struct db *db, const char *run_id)
 		char exp[24];
 
 		out->key = sqlite3_column_int64(st, 0);
-		out->info.run_id = dup_col(st, 1);
-		out->info.name = dup_col(st, 2);
+		out->info.run_id = sqlite__column_dup(st, 1);
+		out->info.name = sqlite__column_dup(st, 2);
 		snprintf(exp, sizeof(exp), "%lld", (long long)sqlite3_column_int64(st, 3));
 		out->info.experiment_id = xstrdup(exp);
-		out->info.user_id = dup_col(st, 4);
+		out->info.user_id = sqlite__column_dup(st, 4);
 		if (cairn_run_status_parse(&out->info.status,
 					   (const char *)sqlite3_column_text(st, 5)) < 0)
 			out->info.status = CAIRN_RUN_RUNNING;
 		out->info.start_time = sqlite3_column_int64(st, 6);
 		out->info.end_time = sqlite3_column_int64(st, 7);
-		out->info.lifecycle_stage = dup_col(st, 8);
-		out->info.parent_run_id = dup_col(st, 9);
+		out->info.lifecycle_stage = sqlite__column_dup(st, 8);
+		out->info.parent_run_id = sqlite__column_dup(st, 9);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -385,7 +368,7 @@ int db_run_update(struct db *db, int64_t key, const char *status,
 	sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, end_time);
 	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
-	return step_done(db, st, "cannot update the run");
+	return sqlite__step_done(db, st, "cannot update the run");
 }
 
 int db_run_set_stage(struct db *db, int64_t key, const char *stage)
@@ -398,7 +381,7 @@ int db_run_set_stage(struct db *db, int64_t key, const char *stage)
 		return err;
 	sqlite3_bind_int64(st, 1, key);
 	sqlite3_bind_text(st, 2, stage, -1, SQLITE_STATIC);
-	return step_done(db, st, "cannot update the run");
+	return sqlite__step_done(db, st, "cannot update the run");
 }
 
 /* ------------------------------------------------------ params and tags */
@@ -476,7 +459,7 @@ int db_tag_delete(struct db *db, int64_t run, const char *key)
 		return cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_DB,
 					"No tag with name: %s in run", key);
 	}
-	return step_done(db, st, "cannot delete the tag");
+	return sqlite__step_done(db, st, "cannot delete the tag");
 }
 
 /* -------------------------------------------------------------- metrics */
@@ -666,7 +649,7 @@ int db_input_put(struct db *db, int64_t run, const cairn_data_version *v,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)v->version);
 	sqlite3_bind_text(st, 4, hex, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, context ? context : "", -1, SQLITE_STATIC);
-	return step_done(db, st, "cannot record the input");
+	return sqlite__step_done(db, st, "cannot record the input");
 }
 
 /* ------------------------------------------------------------- reading */
@@ -862,7 +845,7 @@ int db_checkpoint_put(struct db *db, int64_t run, const struct db_checkpoint *c)
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)c->size);
 	sqlite3_bind_int64(st, 6, c->created_ms);
 	sqlite3_bind_text(st, 7, c->meta, -1, SQLITE_STATIC);
-	return step_done(db, st, "cannot record the checkpoint");
+	return sqlite__step_done(db, st, "cannot record the checkpoint");
 }
 
 int db_checkpoint_foreach(struct db *db, int64_t run,
