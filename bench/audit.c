@@ -28,76 +28,19 @@
  * the steadier figure on a shared machine.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "cairn.h"
+#include "harness.h"
 #include "lib/audit.h"
 #include "lib/db.h"
 #include "lib/repo.h"
 #include "util/buf.h"
-
-static void die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("audit-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void check(int err, const char *what)
-{
-	if (err < 0)
-		die("%s: %s", what, cairn_error_last()->message);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static void row(const char *measure, double value)
-{
-	printf("%s\t%.9g\n", measure, value);
-	fflush(stdout);
-}
-
-static long parse_count(const char *s, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v <= 0)
-		die("%s: '%s' is not a positive number", what, s);
-	return v;
-}
 
 static void one_run(cairn_repo *repo, long i)
 {

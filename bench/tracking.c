@@ -49,80 +49,22 @@
  * Times are CLOCK_MONOTONIC wall seconds; cpu_s is user + system time of
  * the process over the same interval (getrusage).
  */
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
 
 #include "cairn.h"
+#include "harness.h"
 
 #define BASE_MS 1767225600000LL /* 2026-01-01T00:00:00Z */
 
 /* ------------------------------------------------------------ helpers */
-
-static void die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tracking-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void check(int err, const char *what)
-{
-	if (err < 0)
-		die("%s: %s", what, cairn_error_last()->message);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static void row(const char *measure, double value)
-{
-	printf("%s\t%.9g\n", measure, value);
-	fflush(stdout);
-}
-
-static long parse_count(const char *s, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v <= 0)
-		die("%s: '%s' is not a positive number", what, s);
-	return v;
-}
 
 /* xorshift64*: the same pseudo-random values in every run. */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
