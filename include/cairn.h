@@ -1368,6 +1368,78 @@ void cairn_promotion_request_free(cairn_promotion_request *r);
 int cairn_promotion_request_json(cairn_buf *out,
 				 const cairn_promotion_request *r);
 
+/* ------------------------------------------------------------ deployments */
+
+/*
+ * A deployment is a named `cairn serve` of registered models: the URI it
+ * follows (models:/NAME@production), an optional canary URI with the
+ * percent of requests it answers, and an optional shadow URI that sees a
+ * copy of every request. Its settings live in the store, so `cairn
+ * deployments set` from any process changes the traffic of a running
+ * server (which polls cairn_deployment_get() and compares generation).
+ * Every change and every event a server reports (start, swap, rollback,
+ * a version that failed to load, stop) is an audit event
+ * "deployment.ACTION" on "deployment:NAME", linked to the model version
+ * concerned; cairn_deployment_events() reads them back.
+ */
+typedef struct {
+	const char *name;          /* [A-Za-z0-9._-], at most 128 bytes */
+	const char *model_uri;     /* the primary: a models:/ URI */
+	const char *canary_uri;    /* or NULL */
+	unsigned canary_percent;   /* 0-100; 0 without a canary */
+	const char *shadow_uri;    /* or NULL */
+	int64_t created_ms, updated_ms;
+	uint64_t generation;       /* 1 at creation, +1 at every change */
+} cairn_deployment;
+
+/**
+ * Create a deployment or change its settings (all of them: a NULL
+ * canary_uri or shadow_uri removes it), recorded as "deployment.create"
+ * or "deployment.traffic" with the settings before and after and the
+ * reason. URIs must parse (CAIRN_EINVALID) but need not resolve yet; a
+ * canary percent without a canary URI, or above 100, is CAIRN_EINVALID.
+ * Setting what is already set changes nothing and records nothing.
+ */
+int cairn_deployment_set(cairn_repo *repo, const cairn_deployment *d,
+			 const char *reason);
+/** CAIRN_ENOTFOUND for an unknown deployment. */
+int cairn_deployment_get(cairn_deployment **out, cairn_repo *repo,
+			 const char *name);
+void cairn_deployment_free(cairn_deployment *d);
+/** Every deployment, by name. */
+int cairn_deployment_foreach(cairn_repo *repo,
+			     int (*cb)(const cairn_deployment *d, void *payload),
+			     void *payload);
+
+/**
+ * Record what a server did: action is "start", "swap", "rollback",
+ * "load-failed" or "stop" (the event is "deployment.ACTION"); model and
+ * version (NULL, 0: none) name the version concerned; details is a JSON
+ * object of facts (role, from and to versions, swap time, measured
+ * figures, traffic), reason a sentence or NULL.
+ */
+int cairn_deployment_record(cairn_repo *repo, const char *name,
+			    const char *action, const char *model,
+			    uint64_t version, const char *details,
+			    const char *reason);
+
+/** One event of a deployment, from the audit log. */
+typedef struct {
+	int64_t seq, time_ms;
+	const char *actor;
+	const char *action;   /* "deployment.swap", ... */
+	const char *model;    /* or NULL */
+	uint64_t version;     /* 0: none */
+	const char *details;  /* JSON object text */
+	const char *reason;   /* or NULL */
+} cairn_deployment_event;
+
+/** A deployment's events, oldest first (name NULL: every deployment's). */
+int cairn_deployment_events(cairn_repo *repo, const char *name,
+			    int (*cb)(const cairn_deployment_event *e,
+				      void *payload),
+			    void *payload);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,7 +7,8 @@ set -eu
 packages="build-essential cmake pkg-config git
 libsqlite3-dev libjansson-dev libssl-dev libzstd-dev libfyaml-dev
 libcsv-dev libinih-dev libcmocka-dev libmicrohttpd-dev libcurl4-openssl-dev clang libclang-rt-14-dev
-curl python3"
+curl python3
+libxgboost-dev python3-xgboost python3-sklearn python3-joblib"
 
 missing=""
 for p in $packages; do
