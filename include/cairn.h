@@ -469,7 +469,8 @@ int cairn_audit_verify_json(cairn_buf *out, const cairn_audit_verify_result *r);
 typedef enum {
 	CAIRN_LINEAGE_DATA = 1,  /* a data set version: "NAME@v2" (any data spec) */
 	CAIRN_LINEAGE_RUN,       /* a run: id, id prefix or unique name */
-	CAIRN_LINEAGE_MODEL      /* a model version: a models:/ URI */
+	CAIRN_LINEAGE_MODEL,     /* a model version: a models:/ URI */
+	CAIRN_LINEAGE_DEPLOYMENT /* a deployment: its name */
 } cairn_lineage_kind;
 
 #define CAIRN_LINEAGE_UPSTREAM 1u   /* what it came from */
@@ -480,14 +481,17 @@ typedef enum {
  * data set versions -> runs that used them (edge "input", with its
  * context) -> model versions registered from those runs (edge
  * "registered") and data set versions they produced (edge "produced"),
+ * -> deployments that served those model versions (edge "served", with the
+ * role: primary, canary or shadow),
  * walked upstream, downstream or both (directions 0: both), recursively
  * through producing runs. A producing run the store does not hold is a
  * node with "in_store": false. JSON: {"root": NODE, "nodes": [{"node": "data:NAME@vN" |
- * "run:ID" | "model:NAME/N", "type": "data" | "run" | "model", facts...}],
+ * "run:ID" | "model:NAME/N" | "deployment:NAME", "type": "data" | "run" |
+ * "model" | "deployment", facts...}],
  * "edges": [{"from", "to", "kind", "context"}]}. Facts: a data set
  * version's JSON form; a run's status, user, times, params, latest metrics
  * and code commit; a model version's registry form with its stage,
- * aliases and content id.
+ * aliases and content id; a deployment's settings (cairn_deployment_json()).
  */
 int cairn_lineage_json(cairn_buf *out, cairn_repo *repo, cairn_lineage_kind kind,
 		       const char *spec, unsigned int directions);
@@ -1439,6 +1443,16 @@ int cairn_deployment_events(cairn_repo *repo, const char *name,
 			    int (*cb)(const cairn_deployment_event *e,
 				      void *payload),
 			    void *payload);
+
+/**
+ * The JSON forms shared by `cairn deployments ... --json` and the REST
+ * API: a deployment's every field (null for no canary or shadow), and an
+ * event {"seq", "time", "actor", "event", "model", "version", "details"
+ * (an object), "reason"} (null for none).
+ */
+int cairn_deployment_json(cairn_buf *out, const cairn_deployment *d);
+int cairn_deployment_event_json(cairn_buf *out,
+				const cairn_deployment_event *e);
 
 #ifdef __cplusplus
 }

@@ -82,6 +82,7 @@ int cmd_models(int argc, char **argv, struct cli_ctx *ctx);
 int runs_list(int argc, char **argv, cairn_repo *repo, int search);
 int cmd_audit(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_lineage(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_deployments(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_fsck(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_gc(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_help(int argc, char **argv, struct cli_ctx *ctx);

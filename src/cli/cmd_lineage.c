@@ -1,6 +1,7 @@
 /*
- * cmd_lineage.c: `cairn lineage data|run|model SPEC`: the graph of data
- * set versions, runs and model versions around one of them
+ * cmd_lineage.c: `cairn lineage data|run|model|deployment SPEC`: the graph
+ * of data set versions, runs, model versions and the deployments that
+ * served them, around one of them
  * (cairn_lineage_json()), as an indented tree, JSON, or Graphviz DOT.
  *
  * The tree prints the node asked about, then what it came from ("<-",
@@ -84,6 +85,10 @@ static void label(FILE *out, json_t *n, int dot)
 		if (!dot && json_object_get(n, "git_commit"))
 			fprintf(out, "  commit %.12s%s", str(n, "git_commit"),
 				!strcmp(str(n, "git_dirty"), "true") ? " (dirty)" : "");
+	} else if (!strcmp(kind, "deployment")) {
+		fprintf(out, "deployment %s", str(n, "name"));
+		if (*str(n, "model_uri"))
+			fprintf(out, "%sfollows %s", sep, str(n, "model_uri"));
 	} else {
 		json_t *aliases = json_object_get(n, "aliases");
 		size_t i;
@@ -180,7 +185,8 @@ static void dot(json_t *graph)
 		fputs(" [label=", stdout);
 		dot_string(text);
 		printf(", shape=%s];\n", !strcmp(kind, "data") ? "cylinder"
-					 : !strcmp(kind, "run") ? "box" : "component");
+					 : !strcmp(kind, "run") ? "box"
+					 : !strcmp(kind, "deployment") ? "house" : "component");
 		free(text);
 	}
 	json_array_foreach(json_object_get(graph, "edges"), i, e) {
@@ -236,12 +242,16 @@ int cmd_lineage(int argc, char **argv, struct cli_ctx *ctx)
 		kind = CAIRN_LINEAGE_MODEL;
 		spec = argv[0];
 	} else if (argc == 2 && (!strcmp(argv[0], "data") || !strcmp(argv[0], "run") ||
-				 !strcmp(argv[0], "model"))) {
+				 !strcmp(argv[0], "model") ||
+				 !strcmp(argv[0], "deployment"))) {
 		kind = !strcmp(argv[0], "data") ? CAIRN_LINEAGE_DATA
-		       : !strcmp(argv[0], "run") ? CAIRN_LINEAGE_RUN : CAIRN_LINEAGE_MODEL;
+		       : !strcmp(argv[0], "run") ? CAIRN_LINEAGE_RUN
+		       : !strcmp(argv[0], "model") ? CAIRN_LINEAGE_MODEL
+		       : CAIRN_LINEAGE_DEPLOYMENT;
 		spec = argv[1];
 	} else {
-		cli_usage(self(), "name a data set version, a run or a model version");
+		cli_usage(self(), "name a data set version, a run, a model version "
+			  "or a deployment");
 	}
 	repo = cli_open_repo(ctx);
 	err = cairn_lineage_json(&text, repo, kind, spec, dirs);

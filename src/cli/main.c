@@ -233,7 +233,8 @@ const struct cmd commands[] = {
 	{ "lineage", cmd_lineage, "what data and runs a model came from, and what came of them",
 	  "usage: cairn lineage data NAME@vN [--upstream | --downstream] [--format F]\n"
 	  "   or: cairn lineage run RUN [--upstream | --downstream] [--format F]\n"
-	  "   or: cairn lineage [model] models:/NAME/N [--format F]\n"
+	  "   or: cairn lineage [model] models:/NAME/N [--upstream | --downstream] [--format F]\n"
+	  "   or: cairn lineage deployment NAME [--format F]\n"
 	  "\n"
 	  "The graph data set version -> run that used it (with the input's\n"
 	  "context) -> model version registered from the run, and run -> data set\n"
@@ -243,7 +244,26 @@ const struct cmd commands[] = {
 	  "run kept elsewhere shows as 'run ID (not in this store)'. 'lineage\n"
 	  "data NAME@v2 --downstream' lists every run and model version that\n"
 	  "used a data set version, with the stages and aliases they hold now. Any model URI names a version (models:/NAME@champion).\n"
+	  "Downstream of a model version are the deployments that served it\n"
+	  "(edge 'served', with the role: primary, canary or shadow); upstream\n"
+	  "of a deployment, every version it served and what those came from.\n"
 	  "F is tree (default), json, or dot (Graphviz: 'dot -Tsvg').\n" },
+	{ "deployments", cmd_deployments, "what each model server serves, and what served when",
+	  "usage: cairn deployments list [--json]\n"
+	  "   or: cairn deployments show NAME [--json]\n"
+	  "   or: cairn deployments set NAME [--model URI] [--canary URI=PCT |\n"
+	  "                             --canary-percent PCT | --no-canary]\n"
+	  "                             [--shadow URI | --no-shadow] [--reason TEXT]\n"
+	  "\n"
+	  "A deployment is a named 'cairn serve': the model URI it follows\n"
+	  "(models:/NAME@production), an optional canary URI answering PCT percent\n"
+	  "of the requests (0 to 100), and an optional shadow URI that sees a copy\n"
+	  "of every request. set creates one (--model is then required) or changes\n"
+	  "what is given, recorded in the audit log with --reason; a running server\n"
+	  "picks the change up within a second. Setting what is already set\n"
+	  "changes nothing. list shows each deployment with the versions its\n"
+	  "server serves now; show adds its timeline: every change, start, swap,\n"
+	  "rollback (with why) and stop, with the version and traffic concerned.\n" },
 	{ "audit", cmd_audit, "the tamper-evident log of every change to the store",
 	  "usage: cairn audit log [--object OBJECT] [--action ACTION] [--since TIME]\n"
 	  "                       [--until TIME] [--json]\n"

@@ -323,6 +323,21 @@ static const char *const migrations[] = {
 	"ALTER TABLE dataset_versions ADD COLUMN run_id TEXT;"
 	"CREATE INDEX dataset_versions_run ON dataset_versions(run_id) "
 	"WHERE run_id IS NOT NULL;",
+
+	/*
+	 * 9 -> 10: deployments (db_sqlite_deploy.c, docs/deployments.md): what
+	 * each named `cairn serve` follows and its traffic; generation counts
+	 * the changes, so a running server sees one by polling.
+	 */
+	"CREATE TABLE deployments ("
+	"  name TEXT PRIMARY KEY,"
+	"  model_uri TEXT NOT NULL,"
+	"  canary_uri TEXT,"
+	"  canary_percent INTEGER NOT NULL DEFAULT 0,"
+	"  shadow_uri TEXT,"
+	"  created_ms INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL,"
+	"  generation INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

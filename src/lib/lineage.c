@@ -15,7 +15,9 @@
  *   run           upstream: its input versions and their producers;
  *                 downstream: its models and the data versions it produced,
  *                 then what came of those, recursively
- *   model version upstream: its source run, then that run's upstream
+ *   model version upstream: its source run, then that run's upstream;
+ *                 downstream: the deployments that served it
+ *   deployment    upstream: the model versions it served, then theirs
  *
  * A run that used its own output is a cycle: each node is walked once per
  * direction (a visited set), and no path is followed beyond MAX_DEPTH. A
@@ -25,8 +27,11 @@
  * facts (data: id, size, rows, run_id; runs: status, params, latest
  * metrics, code commit; models: stage, aliases, content id), edges "input"
  * (data -> run, with the context), "produced" (run -> data) and
- * "registered" (run -> model). Each node appears once, however many paths
- * reach it.
+ * "registered" (run -> model) and "served" (model -> deployment, with the
+ * role: primary, canary or shadow). What a deployment served is replayed
+ * from its start, swap and rollback events (cairn_deployment_events()),
+ * read once per graph. Each node appears once, however many paths reach
+ * it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +55,7 @@ struct graph {
 	json_t *edges;
 	json_t *edge_index; /* "from|to|context" -> 1 */
 	json_t *visited;    /* "u|node", "d|node" -> 1: walked that way */
+	json_t *served;     /* [{deployment, model, version, role, time}], or NULL */
 };
 
 static json_t *from_text(int err, cairn_buf *text)
@@ -221,11 +227,16 @@ struct models_of {
 	const char *run_node;
 };
 
+static int model_deployments(struct graph *g, const cairn_model_version *v);
+
 static int add_registered(const cairn_model_version *v, void *payload)
 {
 	struct models_of *m = payload;
 	struct buf id = BUF_INIT;
 	int err = add_model(m->g, v);
+
+	if (!err)
+		err = model_deployments(m->g, v);
 
 	model_id(&id, v->name, v->version);
 	add_edge(m->g, m->run_node, id.ptr, "registered", NULL);
@@ -403,7 +414,131 @@ static int walk_data(struct graph *g, const cairn_data_version *v, int up,
 	return err;
 }
 
-static int walk_model(struct graph *g, const char *uri, int up)
+/* ---------------------------------------------------------- deployments */
+
+struct served_walk {
+	json_t *served;
+	const char *deployment;
+};
+
+static int collect_served(const cairn_deployment_event *e, void *payload)
+{
+	struct served_walk *w = payload;
+	json_t *details;
+	const char *role;
+
+	if (!e->model || !e->version ||
+	    (strcmp(e->action, "deployment.start") &&
+	     strcmp(e->action, "deployment.swap") &&
+	     strcmp(e->action, "deployment.rollback")))
+		return 0;
+	details = json_loads(e->details ? e->details : "{}", 0, NULL);
+	role = json_string_value(json_object_get(details, "role"));
+	json_array_append_new(w->served,
+			      json_pack("{s:s, s:s, s:I, s:s, s:I}", "deployment",
+					w->deployment, "model", e->model, "version",
+					(json_int_t)e->version, "role",
+					role ? role : "primary", "time",
+					(json_int_t)e->time_ms));
+	json_decref(details);
+	return 0;
+}
+
+static int collect_deployment(const cairn_deployment *d, void *payload)
+{
+	json_array_append_new(payload, json_string(d->name));
+	return 0;
+}
+
+/* What every deployment served, read once into g->served. */
+static int load_served(struct graph *g)
+{
+	struct served_walk w;
+	json_t *names, *name;
+	size_t i;
+	int err;
+
+	if (g->served)
+		return 0;
+	g->served = json_array();
+	names = json_array();
+	err = cairn_deployment_foreach(g->repo, collect_deployment, names);
+	json_array_foreach(names, i, name) {
+		if (err < 0)
+			break;
+		w.served = g->served;
+		w.deployment = json_string_value(name);
+		err = cairn_deployment_events(g->repo, w.deployment, collect_served, &w);
+	}
+	json_decref(names);
+	return err;
+}
+
+static void deployment_id(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_printf(out, "deployment:%s", name);
+}
+
+/* The deployment's node: its settings, when it exists still. */
+static int add_deployment(struct graph *g, const char *name)
+{
+	cairn_buf text = CAIRN_BUF_INIT;
+	struct buf id = BUF_INIT;
+	cairn_deployment *d;
+	json_t *facts = NULL;
+	int err;
+
+	deployment_id(&id, name);
+	if (json_object_get(g->index, id.ptr)) {
+		buf_release(&id);
+		return 0;
+	}
+	if ((err = cairn_deployment_get(&d, g->repo, name)) == 0) {
+		err = cairn_deployment_json(&text, d);
+		facts = from_text(err, &text);
+		cairn_deployment_free(d);
+	} else if (err == CAIRN_ENOTFOUND) {
+		cairn_error_reset();
+		err = 0;
+		facts = json_pack("{s:s}", "name", name);
+	}
+	if (!err)
+		add_node(g, id.ptr, "deployment", facts);
+	buf_release(&id);
+	return err;
+}
+
+/* The deployments that served version v: nodes, and edges "served". */
+static int model_deployments(struct graph *g, const cairn_model_version *v)
+{
+	struct buf node = BUF_INIT, dep = BUF_INIT;
+	json_t *s;
+	size_t i;
+	int err;
+
+	if ((err = load_served(g)) < 0)
+		return err;
+	model_id(&node, v->name, v->version);
+	json_array_foreach(g->served, i, s) {
+		const char *name = json_string_value(json_object_get(s, "deployment"));
+
+		if (strcmp(json_string_value(json_object_get(s, "model")), v->name) ||
+		    (uint64_t)json_integer_value(json_object_get(s, "version")) !=
+		    v->version)
+			continue;
+		if ((err = add_deployment(g, name)) < 0)
+			break;
+		deployment_id(&dep, name);
+		add_edge(g, node.ptr, dep.ptr, "served",
+			 json_string_value(json_object_get(s, "role")));
+	}
+	buf_release(&node);
+	buf_release(&dep);
+	return err;
+}
+
+static int walk_model(struct graph *g, const char *uri, int up, int down)
 {
 	cairn_model_version *v = NULL;
 	struct buf node = BUF_INIT, run = BUF_INIT;
@@ -411,7 +546,9 @@ static int walk_model(struct graph *g, const char *uri, int up)
 
 	if ((err = cairn_model_resolve(&v, g->repo, uri)) < 0)
 		return err;
-	if ((err = add_model(g, v)) == 0 && up && v->run_id && *v->run_id) {
+	if ((err = add_model(g, v)) == 0 && down)
+		err = model_deployments(g, v);
+	if (!err && up && v->run_id && *v->run_id) {
 		buf_puts(&run, v->run_id);
 		model_id(&node, v->name, v->version);
 		err = walk_run(g, run.ptr, 1, 0, 1);
@@ -426,11 +563,55 @@ static int walk_model(struct graph *g, const char *uri, int up)
 	return err;
 }
 
+/*
+ * A deployment and, upstream, each model version it served (an edge
+ * "served" per role) and what those came from.
+ */
+static int walk_deployment(struct graph *g, const char *name, int up)
+{
+	struct buf node = BUF_INIT, uri = BUF_INIT, model = BUF_INIT;
+	cairn_deployment *d;
+	json_t *s;
+	size_t i;
+	int err;
+
+	if ((err = cairn_deployment_get(&d, g->repo, name)) < 0)
+		return err;
+	cairn_deployment_free(d);
+	if ((err = add_deployment(g, name)) < 0 || !up || (err = load_served(g)) < 0)
+		return err;
+	deployment_id(&node, name);
+	json_array_foreach(g->served, i, s) {
+		const char *m = json_string_value(json_object_get(s, "model"));
+		uint64_t version = (uint64_t)json_integer_value(json_object_get(s, "version"));
+
+		if (strcmp(json_string_value(json_object_get(s, "deployment")), name))
+			continue;
+		buf_reset(&uri);
+		buf_printf(&uri, "models:/%s/%llu", m, (unsigned long long)version);
+		err = walk_model(g, uri.ptr, 1, 0);
+		if (err == CAIRN_ENOTFOUND) { /* a version deleted since */
+			cairn_error_reset();
+			err = 0;
+			continue;
+		}
+		if (err < 0)
+			break;
+		model_id(&model, m, version);
+		add_edge(g, model.ptr, node.ptr, "served",
+			 json_string_value(json_object_get(s, "role")));
+	}
+	buf_release(&node);
+	buf_release(&uri);
+	buf_release(&model);
+	return err;
+}
+
 int cairn_lineage_json(cairn_buf *out, cairn_repo *repo, cairn_lineage_kind kind,
 		       const char *spec, unsigned int directions)
 {
 	struct graph g = { repo, json_array(), json_object(), json_array(),
-			   json_object(), json_object() };
+			   json_object(), json_object(), NULL };
 	cairn_data_version *dv = NULL;
 	int up = !directions || (directions & CAIRN_LINEAGE_UPSTREAM),
 	    down = !directions || (directions & CAIRN_LINEAGE_DOWNSTREAM);
@@ -457,7 +638,10 @@ int cairn_lineage_json(cairn_buf *out, cairn_repo *repo, cairn_lineage_kind kind
 			err = walk_run(&g, runid.ptr, up, down, 0);
 		break;
 	case CAIRN_LINEAGE_MODEL:
-		err = walk_model(&g, spec, up);
+		err = walk_model(&g, spec, up, down);
+		break;
+	case CAIRN_LINEAGE_DEPLOYMENT:
+		err = walk_deployment(&g, spec, up);
 		break;
 	default:
 		err = cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
@@ -486,5 +670,6 @@ done:
 	json_decref(g.index);
 	json_decref(g.edges);
 	json_decref(g.edge_index);
+	json_decref(g.served);
 	return err;
 }

@@ -69,17 +69,13 @@ static int lookup(cairn_model_version *v, cairn_repo *repo, const char *name,
 	return db_model_version_get(v, NULL, repo->db, name, 0, (int)stage);
 }
 
-int cairn_model_resolve(cairn_model_version **out, cairn_repo *repo,
+int registry__parse_uri(char **name, char **alias, char **suffix,
 			const char *uri)
 {
 	const char *path, *at, *slash;
-	char *name = NULL, *rest = NULL;
-	cairn_model_version v;
-	int err;
+	cairn_stage stage;
 
-	*out = NULL;
-	if ((err = cairn_repo__need_local(repo)) < 0)
-		return err;
+	*name = *alias = *suffix = NULL;
 	if (!uri || strncmp(uri, "models:/", 8))
 		return improper(uri ? uri : "");
 	path = uri + 8;
@@ -88,16 +84,36 @@ int cairn_model_resolve(cairn_model_version **out, cairn_repo *repo,
 	if (at) {
 		if (at == path || !at[1] || (slash && slash < at))
 			return improper(uri);
-		name = xstrndup(path, (size_t)(at - path));
-		rest = xstrdup(at + 1);
-	} else {
-		if (!slash || slash == path || !slash[1] || strchr(slash + 1, '/'))
-			return improper(uri);
-		name = xstrndup(path, (size_t)(slash - path));
-		rest = xstrdup(slash + 1);
+		*name = xstrndup(path, (size_t)(at - path));
+		*alias = xstrdup(at + 1);
+		return 0;
 	}
+	if (!slash || slash == path || !slash[1] || strchr(slash + 1, '/'))
+		return improper(uri);
+	/* A suffix is a version, latest, or a stage. */
+	if (strspn(slash + 1, "0123456789") != strlen(slash + 1) &&
+	    strcasecmp(slash + 1, "latest") &&
+	    cairn_stage_parse(&stage, slash + 1) < 0)
+		return CAIRN_EINVALID;
+	*name = xstrndup(path, (size_t)(slash - path));
+	*suffix = xstrdup(slash + 1);
+	return 0;
+}
+
+int cairn_model_resolve(cairn_model_version **out, cairn_repo *repo,
+			const char *uri)
+{
+	char *name, *alias, *suffix;
+	cairn_model_version v;
+	int err;
+
+	*out = NULL;
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	if ((err = registry__parse_uri(&name, &alias, &suffix, uri)) < 0)
+		return err;
 	if ((err = db_begin_read(repo->db)) == 0) {
-		err = lookup(&v, repo, name, at ? rest : NULL, at ? NULL : rest);
+		err = lookup(&v, repo, name, alias, suffix);
 		db_rollback(repo->db);
 	}
 	if (!err) {
@@ -105,6 +121,7 @@ int cairn_model_resolve(cairn_model_version **out, cairn_repo *repo,
 		**out = v;
 	}
 	free(name);
-	free(rest);
+	free(alias);
+	free(suffix);
 	return err;
 }

@@ -38,6 +38,14 @@ int registry__abort(cairn_repo *repo, struct reg_change *c, int err);
 /* "model:NAME" / "model:NAME/VERSION", owned. */
 char *registry__object(const char *name, uint64_t version);
 
+/*
+ * Split a models:/ URI into its model name and either alias or suffix (a
+ * version, latest or a stage; the other NULL), all owned; CAIRN_EINVALID
+ * with MLflow's message if it is not one.
+ */
+int registry__parse_uri(char **name, char **alias, char **suffix,
+			const char *uri);
+
 /* MLflow's rules for model names, tags and aliases. */
 int registry__check_name(const char *name);
 int registry__check_tag(const char *key, const char *value);

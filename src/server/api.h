@@ -51,6 +51,8 @@ extern const struct api_route api_cairn_routes[];
 extern const struct api_route api_audit_routes[];
 /* Promotion policies and requests, under /cairn/models/ (api_promotion.c). */
 extern const struct api_route api_promotion_routes[];
+/* Deployments, under /cairn/deployments/ (api_deployments.c). */
+extern const struct api_route api_deployment_routes[];
 /*
  * Handlers whose writes may share one transaction with other requests'
  * (group commit, http.c): each one's effect and answer are those it would

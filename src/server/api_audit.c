@@ -11,7 +11,8 @@
  *       when the log was tampered with (the check ran; its finding is
  *       the answer, not an error of the request).
  *
- *   GET lineage?data=NAME@vN | run=RUN | model=models:/...&direction=
+ *   GET lineage?data=NAME@vN | run=RUN | model=models:/... |
+ *       deployment=NAME&direction=
  *       the graph of cairn_lineage_json() (direction: upstream,
  *       downstream or both, the default).
  *
@@ -134,14 +135,14 @@ static int audit_verify(cairn_repo *repo, json_t *params, struct api_result *res
 
 static int lineage(cairn_repo *repo, json_t *params, struct api_result *res)
 {
-	static const char *const kinds[] = { "data", "run", "model" };
+	static const char *const kinds[] = { "data", "run", "model", "deployment" };
 	const char *spec = NULL, *direction = NULL;
 	cairn_lineage_kind kind = CAIRN_LINEAGE_DATA;
 	cairn_buf text = CAIRN_BUF_INIT;
 	unsigned int dirs = 0;
 	int i, given = 0, err;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		const char *v;
 		int r = api_get_string(&v, params, kinds[i], 0, res);
 
@@ -155,7 +156,7 @@ static int lineage(cairn_repo *repo, json_t *params, struct api_result *res)
 	}
 	if (given != 1)
 		return api_fail(res, 400, "INVALID_PARAMETER_VALUE",
-				"Give exactly one of data, run and model");
+				"Give exactly one of data, run, model and deployment");
 	if (api_get_string(&direction, params, "direction", 0, res) < 0)
 		return -1;
 	if (direction && !strcmp(direction, "upstream"))

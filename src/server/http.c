@@ -874,6 +874,8 @@ static void begin_route(struct request *rq, struct MHD_Connection *c)
 		      !(r = route_table(api_audit_routes, rq->api_path, method,
 					&allow)) &&
 		      !(r = route_table(api_promotion_routes, rq->api_path, method,
+					&allow)) &&
+		      !(r = route_table(api_deployment_routes, rq->api_path, method,
 					&allow)))))
 			s = route_streams(rq->api_path, method, 0, &allow);
 	}

@@ -24,7 +24,7 @@
 #include "util/hash.h"
 
 /* The schema version this cairn migrates to (db_sqlite.c's migrations). */
-#define SCHEMA_LATEST 9
+#define SCHEMA_LATEST 10
 
 struct fixture {
 	char dir[64];

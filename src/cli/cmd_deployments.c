@@ -1,0 +1,513 @@
+/*
+ * cmd_deployments.c: `cairn deployments list|show|set`, the settings of
+ * each named `cairn serve` and what served when (docs/deployments.md).
+ *
+ *   list [--json]          each deployment: its URIs, canary percent, and
+ *                          the versions its server serves now
+ *   show NAME [--json]     its settings and its timeline: time, event,
+ *                          version, traffic, actor, reason
+ *   set NAME [--model URI] [--canary URI=PCT | --canary-percent PCT |
+ *            --no-canary] [--shadow URI | --no-shadow] [--reason TEXT]
+ *
+ * What serves now is replayed from the events a server records: the
+ * last start, swap or rollback of each role (details "role": primary,
+ * canary or shadow; primary when absent) names its version, a stop
+ * clears them all. set starts from the current settings and changes only
+ * what is given; a new deployment needs --model. The repository is the
+ * tracking one (CAIRN_TRACKING_URI, MLFLOW_TRACKING_URI, else the
+ * project), so the same commands work against a cairn server.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/alloc.h"
+#include "util/banned.h"
+
+static const struct cmd *self(void)
+{
+	return cmd_lookup("deployments");
+}
+
+enum role { PRIMARY, CANARY, SHADOW, NROLES };
+static const char *const role_names[NROLES] = { "primary", "canary", "shadow" };
+
+/* The version each role serves now, from a deployment's events. */
+struct serving {
+	char *model[NROLES];
+	uint64_t version[NROLES];
+};
+
+static json_t *details_of(const cairn_deployment_event *e)
+{
+	json_t *d = json_loads(e->details ? e->details : "{}", 0, NULL);
+
+	if (!json_is_object(d)) {
+		json_decref(d);
+		d = json_object();
+	}
+	return d;
+}
+
+static enum role role_of(json_t *details)
+{
+	const char *r = json_string_value(json_object_get(details, "role"));
+	int i;
+
+	for (i = 0; r && i < NROLES; i++)
+		if (!strcmp(r, role_names[i]))
+			return (enum role)i;
+	return PRIMARY;
+}
+
+static void serving_clear(struct serving *s)
+{
+	int i;
+
+	for (i = 0; i < NROLES; i++)
+		free(s->model[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+static int replay_serving(const cairn_deployment_event *e, void *payload)
+{
+	struct serving *s = payload;
+	json_t *details;
+	enum role r;
+
+	if (!strcmp(e->action, "deployment.stop")) {
+		serving_clear(s);
+		return 0;
+	}
+	if (strcmp(e->action, "deployment.start") &&
+	    strcmp(e->action, "deployment.swap") &&
+	    strcmp(e->action, "deployment.rollback"))
+		return 0;
+	if (!e->model || !e->version)
+		return 0;
+	details = details_of(e);
+	r = role_of(details);
+	json_decref(details);
+	free(s->model[r]);
+	s->model[r] = xstrdup(e->model);
+	s->version[r] = e->version;
+	return 0;
+}
+
+/* "NAME/N" or "-" into buf. */
+static const char *version_str(char *buf, size_t n, const char *model,
+			       uint64_t version)
+{
+	if (model && version)
+		snprintf(buf, n, "%s/%llu", model, (unsigned long long)version);
+	else
+		snprintf(buf, n, "-");
+	return buf;
+}
+
+static json_t *json_of(int err, cairn_buf *text)
+{
+	json_t *o = err < 0 ? NULL : json_loads(text->ptr, 0, NULL);
+
+	cairn_buf_dispose(text);
+	return o;
+}
+
+static json_t *deployment_json(const cairn_deployment *d)
+{
+	cairn_buf text = CAIRN_BUF_INIT;
+
+	return json_of(cairn_deployment_json(&text, d), &text);
+}
+
+/* ---------------------------------------------------------------- list */
+
+struct names {
+	char **v;
+	size_t n, alloc;
+};
+
+static int collect_name(const cairn_deployment *d, void *payload)
+{
+	struct names *l = payload;
+
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n++] = xstrdup(d->name);
+	return 0;
+}
+
+static json_t *serving_json(const struct serving *s)
+{
+	json_t *o = json_object();
+	int i;
+
+	for (i = 0; i < NROLES; i++)
+		json_object_set_new(o, role_names[i],
+				    s->version[i]
+				    ? json_pack("{s:s, s:I}", "model", s->model[i],
+						"version", (json_int_t)s->version[i])
+				    : json_null());
+	return o;
+}
+
+static void print_row(const cairn_deployment *d, const struct serving *s)
+{
+	char a[160], b[160], when[32], canary[600];
+
+	if (d->canary_uri)
+		snprintf(canary, sizeof(canary), "%s=%u%% (%s)", d->canary_uri,
+			 d->canary_percent,
+			 version_str(b, sizeof(b), s->model[CANARY], s->version[CANARY]));
+	else
+		snprintf(canary, sizeof(canary), "-");
+	printf("%-16s %-30s %-14s %-40s %-30s %s\n", d->name, d->model_uri,
+	       version_str(a, sizeof(a), s->model[PRIMARY], s->version[PRIMARY]),
+	       canary, d->shadow_uri ? d->shadow_uri : "-",
+	       cli_time(when, sizeof(when), d->updated_ms));
+}
+
+static int deployments_list(int argc, char **argv, cairn_repo *repo)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct names l = { NULL, 0, 0 };
+	json_t *list = NULL;
+	size_t i;
+	int opt, json = 0, err;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'j')
+			cli_usage(self(), NULL);
+		json = 1;
+	}
+	if (optind < argc)
+		cli_usage(self(), "'deployments list' takes no arguments");
+	/* Names first: each one's events are read after the listing. */
+	if ((err = cairn_deployment_foreach(repo, collect_name, &l)) < 0)
+		goto done;
+	if (json)
+		list = json_array();
+	else if (l.n)
+		printf("%-16s %-30s %-14s %-40s %-30s %s\n", "NAME", "MODEL",
+		       "SERVING", "CANARY (SERVING)", "SHADOW", "UPDATED (UTC)");
+	for (i = 0; i < l.n && err >= 0; i++) {
+		struct serving s;
+		cairn_deployment *d;
+
+		memset(&s, 0, sizeof(s));
+		if ((err = cairn_deployment_get(&d, repo, l.v[i])) < 0)
+			break;
+		if ((err = cairn_deployment_events(repo, d->name, replay_serving,
+						   &s)) >= 0) {
+			if (json) {
+				json_t *o = deployment_json(d);
+
+				json_object_set_new(o, "serving", serving_json(&s));
+				json_array_append_new(list, o);
+			} else {
+				print_row(d, &s);
+			}
+		}
+		serving_clear(&s);
+		cairn_deployment_free(d);
+	}
+	if (err >= 0 && json) {
+		char *text = json_dumps(list, JSON_INDENT(2));
+
+		printf("%s\n", text);
+		free(text);
+	}
+done:
+	for (i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	json_decref(list);
+	return err < 0 ? cli_lib_error() : 0;
+}
+
+/* ---------------------------------------------------------------- show */
+
+/* What traffic an event says: the new split, or the role's share. */
+static void traffic_str(char *buf, size_t n, const cairn_deployment_event *e,
+			json_t *details)
+{
+	json_t *after = json_object_get(details, "after"), *t;
+	const char *role;
+
+	if (json_is_object(after)) {
+		json_int_t pct = json_integer_value(json_object_get(after,
+								    "canary_percent"));
+		int shadow = json_is_string(json_object_get(after, "shadow_uri"));
+
+		if (json_is_string(json_object_get(after, "canary_uri")))
+			snprintf(buf, n, "%lld%%/%lld%%%s", 100 - (long long)pct,
+				 (long long)pct, shadow ? " +shadow" : "");
+		else
+			snprintf(buf, n, "100%%%s", shadow ? " +shadow" : "");
+		return;
+	}
+	role = json_string_value(json_object_get(details, "role"));
+	t = json_object_get(details, "traffic");
+	if (json_is_number(t))
+		snprintf(buf, n, "%s %g%%", role ? role : "primary",
+			 json_number_value(t));
+	else if (!strcmp(e->action, "deployment.stop"))
+		snprintf(buf, n, "0%%");
+	else
+		snprintf(buf, n, "%s", role ? role : "-");
+}
+
+struct timeline {
+	json_t *list; /* --json */
+	int header;
+};
+
+static int print_event(const cairn_deployment_event *e, void *payload)
+{
+	struct timeline *t = payload;
+	char when[32], version[160], traffic[64];
+	json_t *details;
+
+	if (t->list) {
+		cairn_buf text = CAIRN_BUF_INIT;
+		int err = cairn_deployment_event_json(&text, e);
+
+		if (err < 0)
+			return err;
+		json_array_append_new(t->list, json_of(err, &text));
+		return 0;
+	}
+	if (!t->header++)
+		printf("\n%-16s %-24s %-14s %-16s %-12s %s\n", "TIME (UTC)", "EVENT",
+		       "VERSION", "TRAFFIC", "ACTOR", "REASON");
+	details = details_of(e);
+	traffic_str(traffic, sizeof(traffic), e, details);
+	json_decref(details);
+	printf("%-16s %-24s %-14s %-16s %-12s %s\n",
+	       cli_time(when, sizeof(when), e->time_ms), e->action,
+	       version_str(version, sizeof(version), e->model, e->version), traffic,
+	       e->actor ? e->actor : "-", e->reason ? e->reason : "");
+	return 0;
+}
+
+static int deployments_show(int argc, char **argv, cairn_repo *repo)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct timeline t = { NULL, 0 };
+	struct serving s;
+	cairn_deployment *d;
+	char when[32], a[160];
+	int opt, json = 0, err;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'j')
+			cli_usage(self(), NULL);
+		json = 1;
+	}
+	if (argc - optind != 1)
+		cli_usage(self(), "'deployments show' takes a deployment name");
+	if (cairn_deployment_get(&d, repo, argv[optind]) < 0)
+		return cli_lib_error();
+	memset(&s, 0, sizeof(s));
+	if ((err = cairn_deployment_events(repo, d->name, replay_serving, &s)) < 0)
+		goto done;
+	if (json) {
+		json_t *o = deployment_json(d);
+		char *text;
+
+		t.list = json_array();
+		if ((err = cairn_deployment_events(repo, d->name, print_event, &t)) >= 0) {
+			json_object_set_new(o, "serving", serving_json(&s));
+			json_object_set(o, "events", t.list);
+			text = json_dumps(o, JSON_INDENT(2));
+			printf("%s\n", text);
+			free(text);
+		}
+		json_decref(o);
+		json_decref(t.list);
+		goto done;
+	}
+	printf("deployment %s (generation %llu, updated %s UTC)\n", d->name,
+	       (unsigned long long)d->generation,
+	       cli_time(when, sizeof(when), d->updated_ms));
+	printf("model:   %s  serving %s\n", d->model_uri,
+	       version_str(a, sizeof(a), s.model[PRIMARY], s.version[PRIMARY]));
+	if (d->canary_uri)
+		printf("canary:  %s  %u%%  serving %s\n", d->canary_uri,
+		       d->canary_percent,
+		       version_str(a, sizeof(a), s.model[CANARY], s.version[CANARY]));
+	if (d->shadow_uri)
+		printf("shadow:  %s  serving %s\n", d->shadow_uri,
+		       version_str(a, sizeof(a), s.model[SHADOW], s.version[SHADOW]));
+	err = cairn_deployment_events(repo, d->name, print_event, &t);
+done:
+	serving_clear(&s);
+	cairn_deployment_free(d);
+	return err < 0 ? cli_lib_error() : 0;
+}
+
+/* ----------------------------------------------------------------- set */
+
+/* "0" to "100", optionally with a trailing '%'; -1 if not. */
+static int parse_percent(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!*s || strspn(s, "0123456789") == 0)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end == '%')
+		end++;
+	return *end || v < 0 || v > 100 ? -1 : (int)v;
+}
+
+static int deployments_set(int argc, char **argv, cairn_repo *repo)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "canary", required_argument, NULL, 'c' },
+		{ "canary-percent", required_argument, NULL, 'p' },
+		{ "no-canary", no_argument, NULL, 'C' },
+		{ "shadow", required_argument, NULL, 's' },
+		{ "no-shadow", no_argument, NULL, 'S' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *model = NULL, *shadow = NULL, *reason = NULL;
+	char *canary = NULL;
+	int opt, pct = -1, canary_opts = 0, no_canary = 0, shadow_opts = 0, err,
+	    created = 0;
+	cairn_deployment *cur = NULL, *after = NULL, d;
+	uint64_t generation = 0;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			model = optarg;
+			break;
+		case 'c': {
+			char *eq = strrchr(optarg, '=');
+
+			if (!eq || eq == optarg || (pct = parse_percent(eq + 1)) < 0)
+				cli_usage(self(), "--canary takes URI=PERCENT (0 to "
+					  "100), not '%s'", optarg);
+			free(canary);
+			canary = xstrndup(optarg, (size_t)(eq - optarg));
+			canary_opts++;
+			break;
+		}
+		case 'p':
+			if ((pct = parse_percent(optarg)) < 0)
+				cli_usage(self(), "--canary-percent takes 0 to 100, not "
+					  "'%s'", optarg);
+			canary_opts++;
+			break;
+		case 'C':
+			canary_opts++;
+			no_canary = 1;
+			pct = 0;
+			break;
+		case 's':
+			shadow = optarg;
+			shadow_opts++;
+			break;
+		case 'S':
+			shadow_opts++;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
+		default:
+			cli_usage(self(), NULL);
+		}
+	}
+	if (argc - optind != 1)
+		cli_usage(self(), "'deployments set' takes a deployment name");
+	if (canary_opts > 1)
+		cli_usage(self(), "give one of --canary, --canary-percent and "
+			  "--no-canary");
+	if (shadow_opts > 1)
+		cli_usage(self(), "give one of --shadow and --no-shadow");
+	err = cairn_deployment_get(&cur, repo, argv[optind]);
+	if (err == CAIRN_ENOTFOUND && model) {
+		cairn_error_reset();
+		created = 1;
+		err = 0;
+	} else if (err == CAIRN_ENOTFOUND) {
+		err = cli_error("no deployment named '%s'; create it with --model URI",
+				argv[optind]);
+		goto done;
+	}
+	if (err < 0) {
+		err = cli_lib_error();
+		goto done;
+	}
+	memset(&d, 0, sizeof(d));
+	d.name = argv[optind];
+	if (cur) {
+		d.model_uri = cur->model_uri;
+		d.canary_uri = cur->canary_uri;
+		d.canary_percent = cur->canary_percent;
+		d.shadow_uri = cur->shadow_uri;
+		generation = cur->generation;
+	}
+	if (model)
+		d.model_uri = model;
+	if (canary_opts) {
+		if (canary || no_canary)
+			d.canary_uri = canary; /* NULL: --no-canary */
+		d.canary_percent = (unsigned)pct;
+	}
+	if (shadow_opts)
+		d.shadow_uri = shadow; /* NULL: --no-shadow */
+	if (cairn_deployment_set(repo, &d, reason) < 0 ||
+	    cairn_deployment_get(&after, repo, d.name) < 0) {
+		err = cli_lib_error();
+		goto done;
+	}
+	if (after->generation == generation)
+		printf("deployment %s unchanged (generation %llu)\n", after->name,
+		       (unsigned long long)after->generation);
+	else
+		printf("deployment %s %s (generation %llu)\n", after->name,
+		       created ? "created" : "updated",
+		       (unsigned long long)after->generation);
+done:
+	free(canary);
+	cairn_deployment_free(cur);
+	cairn_deployment_free(after);
+	return err;
+}
+
+int cmd_deployments(int argc, char **argv, struct cli_ctx *ctx)
+{
+	cairn_repo *repo;
+	int ret;
+
+	if (argc < 2)
+		cli_usage(self(), NULL);
+	if (strcmp(argv[1], "list") && strcmp(argv[1], "show") &&
+	    strcmp(argv[1], "set"))
+		cli_usage(self(), "unknown subcommand '%s'", argv[1]);
+	repo = cli_open_tracking(ctx);
+	if (!strcmp(argv[1], "list"))
+		ret = deployments_list(argc - 1, argv + 1, repo);
+	else if (!strcmp(argv[1], "show"))
+		ret = deployments_show(argc - 1, argv + 1, repo);
+	else
+		ret = deployments_set(argc - 1, argv + 1, repo);
+	cairn_repo_free(repo);
+	return ret;
+}

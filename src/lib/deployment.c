@@ -1,0 +1,349 @@
+/*
+ * deployment.c: deployments (cairn.h, docs/deployments.md): the settings
+ * of each named `cairn serve` and the record of what its servers did.
+ *
+ * Settings live in the deployments table (db_deploy.h). A change is one
+ * transaction: read the row, write it with generation + 1, and append
+ * "deployment.create" or "deployment.traffic" on "deployment:NAME" with
+ * the settings before and after and the reason, so the row and its
+ * record commit or roll back together. Setting what is already set
+ * writes nothing: a server polling generation sees no change, and the
+ * log no event.
+ *
+ * What a server did is only an audit event, "deployment.ACTION" on the
+ * same object, with after {"model", "version", "details"}: the log is
+ * the one record, and cairn_deployment_events() replays it. Settings
+ * events come back with no model and details {"before", "after"}.
+ *
+ * Rules: a name is 1-128 of [A-Za-z0-9._-]; every URI must be a models:/
+ * URI (it need not resolve yet: a deployment may be set up before the
+ * alias it follows); a canary percent is 0-100 and needs a canary URI;
+ * an event's details are a JSON object.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "lib/audit.h"
+#include "lib/db_deploy.h"
+#include "lib/registry.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "util/banned.h"
+
+#define NAME_MAX_LEN 128
+
+static const char *const record_actions[] = {
+	"start", "swap", "rollback", "load-failed", "stop",
+};
+
+static int check_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (!n || n > NAME_MAX_LEN ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789._-") != n)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"invalid deployment name '%s': use 1 to %d "
+					"letters, digits, '.', '_' or '-'",
+					name ? name : "", NAME_MAX_LEN);
+	return 0;
+}
+
+/* A models:/ URI that parses; what names its role in the message. */
+static int check_uri(const char *what, const char *uri)
+{
+	char *name, *alias, *suffix;
+	int err = registry__parse_uri(&name, &alias, &suffix, uri);
+
+	free(name);
+	free(alias);
+	free(suffix);
+	if (err < 0) {
+		char *why = xstrdup(cairn_error_last()->message);
+
+		err = cairn_error_setc(err, CAIRN_ERRCLASS_INVALID, "%s: %s", what,
+				       why);
+		free(why);
+	}
+	return err;
+}
+
+static int check_settings(const cairn_deployment *d)
+{
+	int err;
+
+	if (!d)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"no deployment given");
+	if ((err = check_name(d->name)) < 0 ||
+	    (err = check_uri("model", d->model_uri)) < 0 ||
+	    (d->canary_uri && (err = check_uri("canary", d->canary_uri)) < 0) ||
+	    (d->shadow_uri && (err = check_uri("shadow", d->shadow_uri)) < 0))
+		return err;
+	if (d->canary_percent > 100)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"canary percent %u is above 100",
+					d->canary_percent);
+	if (d->canary_percent && !d->canary_uri)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"a canary percent needs a canary model URI");
+	return 0;
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int same_settings(const cairn_deployment *a, const cairn_deployment *b)
+{
+	return same_str(a->model_uri, b->model_uri) &&
+	       same_str(a->canary_uri, b->canary_uri) &&
+	       a->canary_percent == b->canary_percent &&
+	       same_str(a->shadow_uri, b->shadow_uri);
+}
+
+static json_t *settings_json(const cairn_deployment *d)
+{
+	return json_pack("{s:o, s:o, s:I, s:o, s:I}", "model_uri",
+			 audit_str(d->model_uri), "canary_uri",
+			 audit_str(d->canary_uri), "canary_percent",
+			 (json_int_t)d->canary_percent, "shadow_uri",
+			 audit_str(d->shadow_uri), "generation",
+			 (json_int_t)d->generation);
+}
+
+static char *object_of(const char *name)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "deployment:%s", name);
+	return buf_detach(&b, NULL);
+}
+
+static int not_found(const char *name)
+{
+	return cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
+				"no deployment named '%s'", name);
+}
+
+int cairn_deployment_set(cairn_repo *repo, const cairn_deployment *d,
+			 const char *reason)
+{
+	cairn_deployment old, row;
+	char *object;
+	int err, had;
+
+	if ((err = check_settings(d)) < 0 ||
+	    (err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	if ((err = db_begin(repo->db)) < 0)
+		return err;
+	if ((had = db_deployment_get(&old, repo->db, d->name)) < 0) {
+		db_rollback(repo->db);
+		return had;
+	}
+	if (had && same_settings(&old, d)) {
+		db_deployment_clear(&old);
+		db_rollback(repo->db);
+		return 0;
+	}
+	row = *d;
+	row.updated_ms = registry__now();
+	row.created_ms = had ? old.created_ms : row.updated_ms;
+	row.generation = had ? old.generation + 1 : 1;
+	object = object_of(d->name);
+	if ((err = db_deployment_put(repo->db, &row)) < 0 ||
+	    (err = audit_record_json(repo, had ? "deployment.traffic"
+					       : "deployment.create",
+				     object, had ? settings_json(&old) : NULL,
+				     settings_json(&row), reason)) < 0)
+		db_rollback(repo->db);
+	else
+		err = db_commit(repo->db);
+	free(object);
+	if (had)
+		db_deployment_clear(&old);
+	return err;
+}
+
+int cairn_deployment_get(cairn_deployment **out, cairn_repo *repo,
+			 const char *name)
+{
+	cairn_deployment *d;
+	int err;
+
+	*out = NULL;
+	if ((err = check_name(name)) < 0 ||
+	    (err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	d = xcalloc(1, sizeof(*d));
+	if ((err = db_deployment_get(d, repo->db, name)) <= 0) {
+		free(d);
+		return err < 0 ? err : not_found(name);
+	}
+	*out = d;
+	return 0;
+}
+
+void cairn_deployment_free(cairn_deployment *d)
+{
+	if (!d)
+		return;
+	db_deployment_clear(d);
+	free(d);
+}
+
+int cairn_deployment_foreach(cairn_repo *repo,
+			     int (*cb)(const cairn_deployment *d, void *payload),
+			     void *payload)
+{
+	int err;
+
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	return db_deployment_foreach(repo->db, cb, payload);
+}
+
+static int check_action(const char *action)
+{
+	size_t i;
+
+	for (i = 0; action && i < sizeof(record_actions) / sizeof(*record_actions); i++)
+		if (!strcmp(action, record_actions[i]))
+			return 0;
+	return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+				"unknown deployment event '%s': expected start, "
+				"swap, rollback, load-failed or stop",
+				action ? action : "");
+}
+
+int cairn_deployment_record(cairn_repo *repo, const char *name,
+			    const char *action, const char *model,
+			    uint64_t version, const char *details,
+			    const char *reason)
+{
+	cairn_deployment d;
+	json_t *facts = NULL, *after;
+	struct buf event = BUF_INIT;
+	char *object;
+	int err, has;
+
+	if ((err = check_name(name)) < 0 || (err = check_action(action)) < 0)
+		return err;
+	if ((!model || !*model) != !version || version > INT64_MAX)
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"a deployment event names a model and a "
+					"version, or neither");
+	if (details)
+		facts = json_loads(details, 0, NULL);
+	if (details && !json_is_object(facts)) {
+		json_decref(facts);
+		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
+					"the details of a deployment event must be "
+					"a JSON object");
+	}
+	if ((err = cairn_repo__need_local(repo)) < 0) {
+		json_decref(facts);
+		return err;
+	}
+	after = json_pack("{s:o, s:o, s:o}", "model", audit_str(model), "version",
+			  version ? json_integer((json_int_t)version) : json_null(),
+			  "details", facts ? facts : json_object());
+	buf_printf(&event, "deployment.%s", action);
+	object = object_of(name);
+	if ((err = db_begin(repo->db)) < 0) {
+		json_decref(after);
+		goto done;
+	}
+	if ((has = db_deployment_get(&d, repo->db, name)) > 0)
+		db_deployment_clear(&d);
+	if (has <= 0) {
+		json_decref(after);
+		err = has < 0 ? has : not_found(name);
+	} else {
+		err = audit_record_json(repo, event.ptr, object, NULL, after, reason);
+	}
+	if (err < 0)
+		db_rollback(repo->db);
+	else
+		err = db_commit(repo->db);
+done:
+	free(object);
+	buf_release(&event);
+	return err;
+}
+
+struct replay {
+	int (*cb)(const cairn_deployment_event *e, void *payload);
+	void *payload;
+};
+
+static int replay_event(const cairn_audit_event *a, void *payload)
+{
+	struct replay *r = payload;
+	cairn_deployment_event e;
+	json_t *before = a->before ? json_loads(a->before, 0, NULL) : NULL,
+	       *after = a->after ? json_loads(a->after, 0, NULL) : NULL, *details;
+	char *text;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	e.seq = a->seq;
+	e.time_ms = a->time;
+	e.actor = a->actor;
+	e.action = a->action;
+	e.reason = a->reason;
+	if (!strcmp(a->action, "deployment.create") ||
+	    !strcmp(a->action, "deployment.traffic")) {
+		details = json_pack("{s:o, s:o}", "before",
+				    before ? json_incref(before) : json_null(),
+				    "after", after ? json_incref(after) : json_null());
+	} else {
+		json_t *v = json_object_get(after, "version");
+
+		e.model = json_string_value(json_object_get(after, "model"));
+		e.version = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+		details = json_incref(json_object_get(after, "details"));
+		if (!json_is_object(details)) {
+			json_decref(details);
+			details = json_object();
+		}
+	}
+	text = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
+	e.details = text ? text : "{}";
+	ret = r->cb(&e, r->payload);
+	free(text);
+	json_decref(details);
+	json_decref(before);
+	json_decref(after);
+	return ret;
+}
+
+int cairn_deployment_events(cairn_repo *repo, const char *name,
+			    int (*cb)(const cairn_deployment_event *e,
+				      void *payload),
+			    void *payload)
+{
+	cairn_audit_query q = CAIRN_AUDIT_QUERY_INIT;
+	struct replay r = { cb, payload };
+	cairn_deployment *d;
+	char *object = NULL;
+	int err;
+
+	if (name) {
+		if ((err = cairn_deployment_get(&d, repo, name)) < 0)
+			return err;
+		cairn_deployment_free(d);
+		q.object = object = object_of(name);
+	}
+	q.action = "deployment.";
+	err = cairn_audit_log(repo, &q, replay_event, &r);
+	free(object);
+	return err;
+}
