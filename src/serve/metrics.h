@@ -5,9 +5,11 @@
  * (counters, by model, version and role), client_errors_total,
  * request_duration_seconds (histogram on serve_latency_bounds),
  * loaded_versions (gauge), version_memory_bytes (gauge, by version),
- * traffic_percent (gauge, by role), shadow_agreement_ratio (gauge),
- * swaps_total, rollbacks_total and load_failures_total (counters). Label
- * values are escaped as the format requires (backslash, quote, newline).
+ * traffic_percent (gauge, by role), shadow_requests_total and
+ * shadow_agreed_total (counters), shadow_agreement_ratio (gauge, once the
+ * shadow answered), swaps_total, rollbacks_total and load_failures_total
+ * (counters). Label values are escaped as the format requires
+ * (backslash, quote, newline).
  */
 #ifndef CAIRN_SERVE_METRICS_H
 #define CAIRN_SERVE_METRICS_H

@@ -7,8 +7,10 @@
  * takes no lock longer than a few increments. The window is kept as one
  * bucket per second (a ring of window_s buckets), each with a request
  * count, an error count and a latency histogram on fixed bounds, so a
- * window's p99 is read from the merged histogram (to the precision of
- * its bucket bounds, reported as the bucket's upper bound).
+ * window's p99 is read from the merged histogram, reported as the upper
+ * bound of the bucket holding it. Those bounds are finer than /metrics'
+ * (8 per power of two: a quantile is at most 12.5% above the truth, never
+ * below it, and never above the window's largest latency).
  *
  * An error is whatever the front door answered with a 5xx, or a timeout
  * or a worker crash: a client's mistake (4xx) is not the version's fault
@@ -32,9 +34,15 @@ enum serve_outcome {
 
 struct serve_stats;
 
+/* window_s: seconds of the sliding window (0 counts as 1). */
 struct serve_stats *serve_stats_new(unsigned window_s);
 void serve_stats_free(struct serve_stats *s);
 
+/*
+ * now_ms: any clock in milliseconds (monotonic is best; one stepping
+ * backwards is tolerated, see stats.c). Thread-safe, lock-free but for
+ * one short lock per slot and second.
+ */
 void serve_stats_record(struct serve_stats *s, int64_t now_ms,
 			uint64_t latency_us, enum serve_outcome outcome);
 
@@ -49,7 +57,11 @@ struct serve_window {
 void serve_stats_window(struct serve_stats *s, int64_t now_ms,
 			struct serve_window *out);
 
-/* Since load, for /metrics. */
+/*
+ * Since load, for /metrics. requests counts every request, client errors
+ * included (errors and client_errors are parts of it), and so does the
+ * histogram (buckets[SERVE_LATENCY_BUCKETS] == requests).
+ */
 struct serve_totals {
 	uint64_t requests, errors, client_errors;
 	uint64_t buckets[SERVE_LATENCY_BUCKETS + 1]; /* cumulative, +Inf last */
