@@ -10,7 +10,8 @@
  *     collects errors instead of printing; the first error becomes our
  *     message. More than one document is refused.
  *   - The root must be a mapping. Only `flavors` (a mapping: its keys are
- *     the flavor names) and `signature` (a mapping of `inputs`, `outputs`
+ *     the flavor names, and the scalars of each flavor's own mapping its
+ *     configuration; anything else under a flavor is skipped) and `signature` (a mapping of `inputs`, `outputs`
  *     and `params` to scalars or null) are read; other keys are ignored.
  *     Aliases and tags on what we read are refused.
  *   - Scalar text: single-quoted scalars (what PyYAML writes for the JSON
@@ -164,10 +165,43 @@ static int is_null(struct fy_node *n, struct buf *text)
 		       !strcmp(text->ptr, "~")));
 }
 
+/* The scalar settings of one flavor's mapping, as a JSON object. */
+static json_t *flavor_settings(struct fy_node *map, const char *data,
+			       size_t len)
+{
+	json_t *conf = json_object();
+	struct fy_node_pair *pair;
+	struct buf key = BUF_INIT, val = BUF_INIT;
+	void *it = NULL;
+
+	if (!map || !fy_node_is_mapping(map) || fy_node_is_alias(map))
+		return conf;
+	while ((pair = fy_node_mapping_iterate(map, &it))) {
+		struct fy_node *v = fy_node_pair_value(pair);
+
+		if (scalar_text(&key, fy_node_pair_key(pair), data, len) < 0 ||
+		    !key.len || memchr(key.ptr, '\0', key.len))
+			continue;
+		if (!v || fy_node_is_scalar(v)) {
+			if (v && (scalar_text(&val, v, data, len) < 0 ||
+				  memchr(buf_cstr(&val), '\0', val.len)))
+				continue;
+			if (!v)
+				buf_reset(&val);
+			json_object_set_new(conf, buf_cstr(&key),
+					    is_null(v, &val) ? json_null() :
+					    json_stringn(val.ptr, val.len));
+		}
+	}
+	buf_release(&key);
+	buf_release(&val);
+	return conf;
+}
+
 static int read_flavors(struct mlmodel *out, struct fy_node *flavors,
 			const char *data, size_t len, const char *what)
 {
-	json_t *names = json_array();
+	json_t *names = json_array(), *confs = json_object();
 	struct fy_node_pair *pair;
 	struct buf key = BUF_INIT;
 	void *it = NULL;
@@ -175,6 +209,7 @@ static int read_flavors(struct mlmodel *out, struct fy_node *flavors,
 
 	if (!fy_node_is_mapping(flavors) || fy_node_is_alias(flavors)) {
 		json_decref(names);
+		json_decref(confs);
 		return invalid(what, "'flavors' is not a mapping");
 	}
 	while ((pair = fy_node_mapping_iterate(flavors, &it))) {
@@ -184,10 +219,16 @@ static int read_flavors(struct mlmodel *out, struct fy_node *flavors,
 			break;
 		}
 		json_array_append_new(names, json_stringn(key.ptr, key.len));
+		json_object_set_new(confs, buf_cstr(&key),
+				    flavor_settings(fy_node_pair_value(pair),
+						    data, len));
 	}
-	if (!err && json_array_size(names))
+	if (!err && json_array_size(names)) {
 		out->flavors = json_dumps(names, JSON_COMPACT);
+		out->flavor_conf = json_dumps(confs, JSON_COMPACT);
+	}
 	json_decref(names);
+	json_decref(confs);
 	buf_release(&key);
 	return err;
 }
@@ -339,5 +380,6 @@ void mlmodel_release(struct mlmodel *m)
 {
 	free(m->flavors);
 	free(m->signature);
-	m->flavors = m->signature = NULL;
+	free(m->flavor_conf);
+	m->flavors = m->signature = m->flavor_conf = NULL;
 }

@@ -3,7 +3,8 @@
  * top of a model directory, for what the registry records of it: the
  * flavor names (keys of `flavors`) and the signature (`signature`:
  * `inputs`, `outputs` and `params`, each a string holding JSON in
- * MLflow's files).
+ * MLflow's files); and for `cairn serve`, each flavor's configuration
+ * (its scalar settings, such as `data` or `loader_module`).
  *
  * The file is untrusted input (a run uploads it, a user copies it): the
  * bytes must be UTF-8 text without control characters and at most
@@ -20,6 +21,12 @@
 struct mlmodel {
 	char *flavors;   /* JSON array of flavor names, or NULL */
 	char *signature; /* JSON object of the signature's strings, or NULL */
+	/*
+	 * JSON object: flavor name -> object of that flavor's scalar keys
+	 * (string values, or null for YAML's null); nested mappings and
+	 * lists are left out. NULL when flavors is.
+	 */
+	char *flavor_conf;
 };
 
 /*

@@ -303,7 +303,7 @@ int cairn_model_register(cairn_model_version **out, cairn_repo *repo,
 	static const cairn_model_register_options none = CAIRN_MODEL_REGISTER_OPTIONS_INIT;
 	struct reg_change c = { "model.version.register", NULL, NULL, NULL, NULL };
 	struct buf run_id = BUF_INIT, source = BUF_INIT, semver = BUF_INIT;
-	struct mlmodel ml = { NULL, NULL };
+	struct mlmodel ml = { NULL, NULL, NULL };
 	cairn_model_version v, got = { 0 };
 	cairn_model m;
 	char *last = NULL, *what = NULL;

@@ -5,9 +5,9 @@
  * names its flavor in its MLmodel file: `xgboost` runs in this process
  * through libxgboost's C API (flavor_xgb.c); `python_function` and
  * `sklearn` run in a long-lived worker child speaking line-delimited
- * JSON on stdin/stdout (flavor_worker.c, protocol in docs/serving.md),
- * restarted when it dies and killed when a prediction outlasts the
- * timeout. A directory without MLmodel but with one model file is taken
+ * JSON on stdin/stdout (flavor_worker.c, protocol in
+ * docs/internals/serve-worker.md), restarted when it dies and killed
+ * when a prediction outlasts the timeout. A directory without MLmodel but with one model file is taken
  * by its extension (model.json / model.ubj: xgboost).
  *
  * Rules: serve_model_predict() may be called from many threads at once

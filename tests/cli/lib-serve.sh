@@ -26,6 +26,8 @@
 #             hang   predict() sleeps for an hour (the timeout: a 504)
 #             slow   predict() sleeps 200 ms, then answers 0.5 per row
 #             load   _load_pyfunc() raises: the model never loads
+#             trap   answers the sum of each row, except for a row whose
+#                    f0 is -1 (crash), -2 (hang) or -3 (raise)
 #   serve_predict_py DIR ROWS
 #           what Python predicts for ROWS (a JSON array of rows of four
 #           numbers) with the model in DIR, one JSON array on stdout: the
@@ -155,7 +157,7 @@ serve_train_sklearn() {
 
 serve_broken_model() {
 	case ${2:-crash} in
-	crash|raise|hang|slow|load) ;;
+	crash|raise|hang|slow|load|trap) ;;
 	*) echo "serve_broken_model: unknown mode '$2'" >&2; return 1 ;;
 	esac
 	mkdir -p "$1/code" &&
@@ -171,15 +173,26 @@ class BrokenModel:
         self.mode = mode
 
     def predict(self, model_input, params=None):
-        if self.mode == "crash":
+        # A DataFrame (MLflow's input), a numpy array or lists.
+        data = getattr(model_input, "values", model_input)
+        rows = data.tolist() if hasattr(data, "tolist") else list(data)
+        if self.mode == "trap":
+            for row in rows:
+                if row[0] in (-1.0, -2.0, -3.0):
+                    self.spring(row[0])
+            return [float(sum(row)) for row in rows]
+        self.spring(self.mode)
+        return [0.5] * len(rows)
+
+    def spring(self, mode):
+        if mode in ("crash", -1.0):
             os._exit(3)
-        if self.mode == "raise":
+        if mode in ("raise", -3.0):
             raise ValueError("this model is broken on purpose")
-        if self.mode == "hang":
+        if mode in ("hang", -2.0):
             time.sleep(3600)
-        if self.mode == "slow":
+        if mode == "slow":
             time.sleep(0.2)
-        return [0.5] * len(model_input)
 
 
 def _load_pyfunc(path):

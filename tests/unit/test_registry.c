@@ -138,6 +138,9 @@ static void test_mlmodel(void **state)
 	assert_string_equal(m.signature,
 			    "{\"inputs\":\"[{\\\"name\\\": \\\"it's\\\", \\\"type\\\": "
 			    "\\\"double\\\"}]\",\"outputs\":\"[1]\"}");
+	assert_string_equal(m.flavor_conf,
+			    "{\"python_function\":{\"loader_module\":\"x\"},"
+			    "\"sklearn\":{\"v\":\"1\"}}");
 	mlmodel_release(&m);
 	assert_int_equal(mlmodel_parse(&m, "a: 1\n", 5, "MLmodel"), 0);
 	assert_null(m.flavors);
