@@ -70,7 +70,7 @@ static int parse_content_type(const char *ct, enum body_kind *kind,
 {
 	struct buf unknown = BUF_INIT;
 	const char *p, *end, *semi, *type_end;
-	int bad_charset = 0;
+	int bad_charset = 0, nunknown = 0;
 
 	*kind = BODY_JSON;
 	if (!ct)
@@ -99,23 +99,21 @@ static int parse_content_type(const char *ct, enum body_kind *kind,
 				bad_charset = 1;
 			continue;
 		}
-		if (unknown.len)
+		if (nunknown++)
 			buf_puts(&unknown, ", ");
 		buf_add(&unknown, k, (size_t)(k_end - k));
 	}
-	if (bad_charset) {
-		buf_release(&unknown);
-		return serve_error_set(err, 415, "BAD_REQUEST",
-				       "The scoring server only supports UTF-8");
-	}
-	if (unknown.len) {
+	if (bad_charset)
+		serve_error_set(err, 415, "BAD_REQUEST",
+				"The scoring server only supports UTF-8");
+	else if (nunknown)
 		serve_error_set(err, 415, "BAD_REQUEST",
 				"Unrecognized content type parameters: %.100s. "
 				SCORING_PROTOCOL_CHANGE_INFO,
-				unknown.ptr);
-		buf_release(&unknown);
+				buf_cstr(&unknown));
+	buf_release(&unknown);
+	if (bad_charset || nunknown)
 		return -1;
-	}
 	p = skip_space(ct, type_end);
 	type_end = trim_end(p, type_end);
 	if (type_end - p == 16 && !strncasecmp(p, "application/json", 16))

@@ -74,31 +74,26 @@ static void add_json(struct buf *out, const json_t *j)
 	buf_setlen(out, out->len + n);
 }
 
-/* p's values: [v, ...] with nested rows unless flat or width 1. */
+/* p's values: [v, ...], or [[v, ...], ...] unless flat or width 1. */
 static void add_values(struct buf *out, const struct serve_predictions *p,
 		       int flat)
 {
+	int nested = !flat && p->width != 1;
 	size_t i, j;
 
 	buf_addch(out, '[');
 	for (i = 0; i < p->rows; i++) {
 		if (i)
 			buf_addch(out, ',');
-		if (p->width == 1 || flat) {
-			for (j = 0; j < p->width; j++) {
-				if (j)
-					buf_addch(out, ',');
-				add_number(out, p->values[i * p->width + j]);
-			}
-			continue;
-		}
-		buf_addch(out, '[');
+		if (nested)
+			buf_addch(out, '[');
 		for (j = 0; j < p->width; j++) {
 			if (j)
 				buf_addch(out, ',');
 			add_number(out, p->values[i * p->width + j]);
 		}
-		buf_addch(out, ']');
+		if (nested)
+			buf_addch(out, ']');
 	}
 	buf_addch(out, ']');
 }

@@ -133,6 +133,8 @@ static void test_content_types(void **state)
 		     "IMPORTANT: The MLflow Model scoring protocol", NULL);
 	decode_fails("application/json; a=1; b", body, 415,
 		     "Unrecognized content type parameters: a, b.", NULL);
+	decode_fails("application/json; =utf-8", body, 415,
+		     "Unrecognized content type parameters: . ", NULL);
 	decode_fails("", body, 415, "Got ''.", NULL);
 }
 
@@ -369,6 +371,24 @@ static void test_json_errors(void **state)
 	decode_fails(NULL, deep.ptr, 400, "expected a number, got a list",
 		     NULL);
 	buf_release(&deep);
+}
+
+/* No body at all: the front door may pass NULL. */
+static void test_no_body(void **state)
+{
+	struct serve_v2_request r;
+	struct serve_error err = { 0 };
+	struct serve_batch b;
+
+	(void)state;
+	assert_int_equal(serve_decode_invocations(&b, NULL, NULL, 0, &err), -1);
+	assert_int_equal(err.status, 400);
+	assert_int_equal(serve_decode_invocations(&b, "text/csv", NULL, 0,
+						  &err), -1);
+	assert_string_equal(err.message, "text/csv: empty body (a header line "
+			    "names the columns)");
+	assert_int_equal(serve_decode_v2_infer(&r, NULL, 0, &err), -1);
+	assert_int_equal(err.status, 400);
 }
 
 /* -------------------------------------------------------------- CSV */
@@ -719,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_inputs),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_no_body),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_v2),
 		cmocka_unit_test(test_conform),
