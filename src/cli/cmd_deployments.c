@@ -8,6 +8,9 @@
  *                          version, traffic, actor, reason
  *   set NAME [--model URI] [--canary URI=PCT | --canary-percent PCT |
  *            --no-canary] [--shadow URI | --no-shadow] [--reason TEXT]
+ *   record NAME EVENT [--model NAME/VERSION] [--details JSON]
+ *            [--reason TEXT]  what a server did, for serving layers
+ *                          other than `cairn serve` (which records its own)
  *
  * What serves now is replayed from the events a server records: the
  * last start, swap or rollback of each role (details "role": primary,
@@ -491,6 +494,57 @@ done:
 	return err;
 }
 
+/* -------------------------------------------------------------- record */
+
+static int deployments_record(int argc, char **argv, cairn_repo *repo)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "details", required_argument, NULL, 'd' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *details = NULL, *reason = NULL;
+	char *model = NULL, *slash;
+	uint64_t version = 0;
+	int opt, err = 0;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			slash = strrchr(optarg, '/');
+			if (!slash || slash == optarg ||
+			    strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
+			    !(version = strtoull(slash + 1, NULL, 10)))
+				cli_usage(self(), "--model takes NAME/VERSION, not '%s'",
+					  optarg);
+			free(model);
+			model = xstrndup(optarg, (size_t)(slash - optarg));
+			break;
+		case 'd':
+			details = optarg;
+			break;
+		case 'r':
+			reason = optarg;
+			break;
+		default:
+			cli_usage(self(), NULL);
+		}
+	}
+	if (argc - optind != 2)
+		cli_usage(self(), "'deployments record' takes a deployment and an "
+			  "event");
+	if (cairn_deployment_record(repo, argv[optind], argv[optind + 1], model,
+				    version, details, reason) < 0)
+		err = cli_lib_error();
+	else
+		printf("recorded deployment.%s on %s\n", argv[optind + 1],
+		       argv[optind]);
+	free(model);
+	return err;
+}
+
 int cmd_deployments(int argc, char **argv, struct cli_ctx *ctx)
 {
 	cairn_repo *repo;
@@ -499,15 +553,17 @@ int cmd_deployments(int argc, char **argv, struct cli_ctx *ctx)
 	if (argc < 2)
 		cli_usage(self(), NULL);
 	if (strcmp(argv[1], "list") && strcmp(argv[1], "show") &&
-	    strcmp(argv[1], "set"))
+	    strcmp(argv[1], "set") && strcmp(argv[1], "record"))
 		cli_usage(self(), "unknown subcommand '%s'", argv[1]);
 	repo = cli_open_tracking(ctx);
 	if (!strcmp(argv[1], "list"))
 		ret = deployments_list(argc - 1, argv + 1, repo);
 	else if (!strcmp(argv[1], "show"))
 		ret = deployments_show(argc - 1, argv + 1, repo);
-	else
+	else if (!strcmp(argv[1], "set"))
 		ret = deployments_set(argc - 1, argv + 1, repo);
+	else
+		ret = deployments_record(argc - 1, argv + 1, repo);
 	cairn_repo_free(repo);
 	return ret;
 }

@@ -397,7 +397,11 @@ int cmd_models(int argc, char **argv, struct cli_ctx *ctx)
 			break;
 	if (i == sizeof(subcommands) / sizeof(subcommands[0]))
 		cli_usage(models_self(), "unknown subcommand 'models %s'", sub);
-	repo = cli_open_repo(ctx);
+	/* What serving needs works against a server too (CAIRN_TRACKING_URI). */
+	if (!strcmp(sub, "download") || !strcmp(sub, "rollback"))
+		repo = cli_open_tracking(ctx);
+	else
+		repo = cli_open_repo(ctx);
 	optind = 0;
 	if (argc < 2) {
 		char *list_argv[] = { argv[0], (char *)"list", NULL };

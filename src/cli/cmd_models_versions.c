@@ -39,6 +39,17 @@ int models_lookup(cairn_model_version **out, int *used, cairn_repo *repo,
 	if (!*args[1] || *end || !version)
 		cli_usage(models_self(), "'%s' is not a version number", args[1]);
 	*used = 2;
+	if (cairn_repo_tracking_uri(repo)) {
+		/* A repository tracked elsewhere looks the version up there. */
+		struct buf uri = BUF_INIT;
+		int err;
+
+		buf_printf(&uri, "models:/%s/%llu", args[0],
+			   (unsigned long long)version);
+		err = cairn_model_resolve(out, repo, uri.ptr);
+		buf_release(&uri);
+		return err;
+	}
 	return cairn_model_version_get(out, repo, args[0], version);
 }
 

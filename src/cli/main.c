@@ -210,7 +210,9 @@ const struct cmd commands[] = {
 	  "that version's bytes; repeated rollbacks walk further back. history\n"
 	  "lists alias and stage moves with actor, time and reason; at tells what\n"
 	  "held an alias at a time (UTC). Without --expect, promote compares with\n"
-	  "the holder it saw when it started.\n"
+	  "the holder it saw when it started. download and rollback work against a\n"
+	  "cairn server too (CAIRN_TRACKING_URI); a download from a server is\n"
+	  "verified against the version's content id before it is written.\n"
 	  "A policy names the gates a promotion to an alias must pass, checked in\n"
 	  "the promotion's transaction; a refusal names each failed gate and why.\n"
 	  "A GATE is 'metrics.KEY OP NUMBER' (the source run's metric), 'metrics.KEY\n"
@@ -254,6 +256,8 @@ const struct cmd commands[] = {
 	  "   or: cairn deployments set NAME [--model URI] [--canary URI=PCT |\n"
 	  "                             --canary-percent PCT | --no-canary]\n"
 	  "                             [--shadow URI | --no-shadow] [--reason TEXT]\n"
+	  "   or: cairn deployments record NAME EVENT [--model NAME/VERSION]\n"
+	  "                                [--details JSON] [--reason TEXT]\n"
 	  "\n"
 	  "A deployment is a named 'cairn serve': the model URI it follows\n"
 	  "(models:/NAME@production), an optional canary URI answering PCT percent\n"
@@ -263,7 +267,12 @@ const struct cmd commands[] = {
 	  "picks the change up within a second. Setting what is already set\n"
 	  "changes nothing. list shows each deployment with the versions its\n"
 	  "server serves now; show adds its timeline: every change, start, swap,\n"
-	  "rollback (with why) and stop, with the version and traffic concerned.\n" },
+	  "rollback (with why) and stop, with the version and traffic concerned.\n"
+	  "record adds such an event (EVENT: start, swap, rollback, load-failed or\n"
+	  "stop; details a JSON object, e.g. {\"role\": \"canary\", \"traffic\": 10})\n"
+	  "for a serving layer other than 'cairn serve', which records its own.\n"
+	  "With CAIRN_TRACKING_URI (or MLFLOW_TRACKING_URI) naming a cairn server,\n"
+	  "the commands work on that server's deployments.\n" },
 	{ "audit", cmd_audit, "the tamper-evident log of every change to the store",
 	  "usage: cairn audit log [--object OBJECT] [--action ACTION] [--since TIME]\n"
 	  "                       [--until TIME] [--json]\n"

@@ -18,7 +18,9 @@
  * Rules: a name is 1-128 of [A-Za-z0-9._-]; every URI must be a models:/
  * URI (it need not resolve yet: a deployment may be set up before the
  * alias it follows); a canary percent is 0-100 and needs a canary URI;
- * an event's details are a JSON object.
+ * an event's details are a JSON object. The public functions check them
+ * and call the repository's backend (track_backend.h): the local_*
+ * functions here, or a cairn server's routes (track_rest_models.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +31,8 @@
 #include "lib/audit.h"
 #include "lib/db_deploy.h"
 #include "lib/registry.h"
+#include "lib/track_backend.h"
+#include "lib/track_local.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -135,12 +139,21 @@ static int not_found(const char *name)
 int cairn_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 			 const char *reason)
 {
+	int err;
+
+	if ((err = check_settings(d)) < 0)
+		return err;
+	return repo->track->deployment_set(repo, d, reason);
+}
+
+int local_deployment_set(cairn_repo *repo, const cairn_deployment *d,
+			 const char *reason)
+{
 	cairn_deployment old, row;
 	char *object;
 	int err, had;
 
-	if ((err = check_settings(d)) < 0 ||
-	    (err = cairn_repo__need_local(repo)) < 0)
+	if ((err = cairn_repo__need_local(repo)) < 0)
 		return err;
 	if ((err = db_begin(repo->db)) < 0)
 		return err;
@@ -175,12 +188,21 @@ int cairn_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 int cairn_deployment_get(cairn_deployment **out, cairn_repo *repo,
 			 const char *name)
 {
-	cairn_deployment *d;
 	int err;
 
 	*out = NULL;
-	if ((err = check_name(name)) < 0 ||
-	    (err = cairn_repo__need_local(repo)) < 0)
+	if ((err = check_name(name)) < 0)
+		return err;
+	return repo->track->deployment_get(out, repo, name);
+}
+
+int local_deployment_get(cairn_deployment **out, cairn_repo *repo,
+			 const char *name)
+{
+	cairn_deployment *d;
+	int err;
+
+	if ((err = cairn_repo__need_local(repo)) < 0)
 		return err;
 	d = xcalloc(1, sizeof(*d));
 	if ((err = db_deployment_get(d, repo->db, name)) <= 0) {
@@ -200,6 +222,13 @@ void cairn_deployment_free(cairn_deployment *d)
 }
 
 int cairn_deployment_foreach(cairn_repo *repo,
+			     int (*cb)(const cairn_deployment *d, void *payload),
+			     void *payload)
+{
+	return repo->track->deployment_foreach(repo, cb, payload);
+}
+
+int local_deployment_foreach(cairn_repo *repo,
 			     int (*cb)(const cairn_deployment *d, void *payload),
 			     void *payload)
 {
@@ -228,11 +257,8 @@ int cairn_deployment_record(cairn_repo *repo, const char *name,
 			    uint64_t version, const char *details,
 			    const char *reason)
 {
-	cairn_deployment d;
-	json_t *facts = NULL, *after;
-	struct buf event = BUF_INIT;
-	char *object;
-	int err, has;
+	json_t *facts;
+	int err;
 
 	if ((err = check_name(name)) < 0 || (err = check_action(action)) < 0)
 		return err;
@@ -240,18 +266,31 @@ int cairn_deployment_record(cairn_repo *repo, const char *name,
 		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
 					"a deployment event names a model and a "
 					"version, or neither");
-	if (details)
-		facts = json_loads(details, 0, NULL);
-	if (details && !json_is_object(facts)) {
-		json_decref(facts);
+	facts = details ? json_loads(details, 0, NULL) : NULL;
+	err = details && !json_is_object(facts);
+	json_decref(facts);
+	if (err)
 		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_INVALID,
 					"the details of a deployment event must be "
 					"a JSON object");
-	}
-	if ((err = cairn_repo__need_local(repo)) < 0) {
-		json_decref(facts);
+	return repo->track->deployment_record(repo, name, action, model, version,
+					      details, reason);
+}
+
+int local_deployment_record(cairn_repo *repo, const char *name,
+			    const char *action, const char *model,
+			    uint64_t version, const char *details,
+			    const char *reason)
+{
+	cairn_deployment d;
+	json_t *facts, *after;
+	struct buf event = BUF_INIT;
+	char *object;
+	int err, has;
+
+	if ((err = cairn_repo__need_local(repo)) < 0)
 		return err;
-	}
+	facts = details ? json_loads(details, 0, NULL) : NULL;
 	after = json_pack("{s:o, s:o, s:o}", "model", audit_str(model), "version",
 			  version ? json_integer((json_int_t)version) : json_null(),
 			  "details", facts ? facts : json_object());
@@ -330,6 +369,18 @@ int cairn_deployment_events(cairn_repo *repo, const char *name,
 				      void *payload),
 			    void *payload)
 {
+	int err;
+
+	if (name && (err = check_name(name)) < 0)
+		return err;
+	return repo->track->deployment_events(repo, name, cb, payload);
+}
+
+int local_deployment_events(cairn_repo *repo, const char *name,
+			    int (*cb)(const cairn_deployment_event *e,
+				      void *payload),
+			    void *payload)
+{
 	cairn_audit_query q = CAIRN_AUDIT_QUERY_INIT;
 	struct replay r = { cb, payload };
 	cairn_deployment *d;
@@ -337,7 +388,7 @@ int cairn_deployment_events(cairn_repo *repo, const char *name,
 	int err;
 
 	if (name) {
-		if ((err = cairn_deployment_get(&d, repo, name)) < 0)
+		if ((err = local_deployment_get(&d, repo, name)) < 0)
 			return err;
 		cairn_deployment_free(d);
 		q.object = object = object_of(name);

@@ -11,13 +11,17 @@
  * A URI with anything else (no slash and no @, more than two segments, an
  * empty part, an unknown stage) is CAIRN_EINVALID with MLflow's message.
  * Lookups run in one read transaction, so a URI resolves against one
- * snapshot of the store even while another process moves an alias.
+ * snapshot of the store even while another process moves an alias. A
+ * repository tracked on a cairn server asks the server
+ * (track_backend.h).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "lib/registry.h"
+#include "lib/track_backend.h"
+#include "lib/track_local.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/banned.h"
@@ -101,6 +105,13 @@ int registry__parse_uri(char **name, char **alias, char **suffix,
 }
 
 int cairn_model_resolve(cairn_model_version **out, cairn_repo *repo,
+			const char *uri)
+{
+	*out = NULL;
+	return repo->track->model_resolve(out, repo, uri);
+}
+
+int local_model_resolve(cairn_model_version **out, cairn_repo *repo,
 			const char *uri)
 {
 	char *name, *alias, *suffix;

@@ -21,6 +21,8 @@
 #include "lib/odb.h"
 #include "lib/registry.h"
 #include "lib/scan.h"
+#include "lib/track_backend.h"
+#include "lib/track_local.h"
 #include "lib/tree.h"
 #include "util/alloc.h"
 #include "util/error.h"
@@ -338,6 +340,12 @@ int cairn_model_verify(cairn_repo *repo, const cairn_model_version *v)
 }
 
 int cairn_model_download(cairn_repo *repo, const cairn_model_version *v,
+			 const char *dest)
+{
+	return repo->track->model_download(repo, v, dest);
+}
+
+int local_model_download(cairn_repo *repo, const cairn_model_version *v,
 			 const char *dest)
 {
 	struct tree_entry top = { NULL, TREE_MODE_DIR, v->tree, v->size, 0 };

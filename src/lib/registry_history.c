@@ -28,6 +28,8 @@
 #include <string.h>
 
 #include "lib/registry.h"
+#include "lib/track_backend.h"
+#include "lib/track_local.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/banned.h"
@@ -261,6 +263,13 @@ static int stack_move(const cairn_model_move *m, void *payload)
 }
 
 int cairn_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
+			 const char *alias, const char *reason)
+{
+	*to = 0;
+	return repo->track->model_rollback(to, repo, name, alias, reason);
+}
+
+int local_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
 			 const char *alias, const char *reason)
 {
 	struct stack s = { NULL, 0, 0 };

@@ -397,11 +397,16 @@ int scan_path(struct scan_node **out, cairn_repo *repo, const char *rel,
 	s.started_ns = scan_now_ns();
 	root->rel = xstrdup(rel);
 	root->name = xstrdup(path_basename(rel));
-	/* One read transaction for all stat cache lookups (one lock, not 20,000). */
-	if ((err = db_begin_read(repo->db)) < 0)
+	/*
+	 * One read transaction for all stat cache lookups (one lock, not
+	 * 20,000); none without the cache (a repo tracked on a server may
+	 * have no store).
+	 */
+	if (s.use_cache && (err = db_begin_read(repo->db)) < 0)
 		goto done;
 	err = walk(&s, root);
-	db_rollback(repo->db);
+	if (s.use_cache)
+		db_rollback(repo->db);
 	if (err < 0 || (err = hash_all(&s)) < 0)
 		goto done;
 	if (root->is_dir)

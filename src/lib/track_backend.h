@@ -1,7 +1,8 @@
 /*
  * track_backend.h: where a repo's experiment tracking goes: the local
  * store (track_local, over the db and odb vtables) or a cairn server
- * (track_rest, over its REST API).
+ * (track_rest, over its REST API); and with it what `cairn serve` needs
+ * of the registry and the deployments, so a server runs against either.
  *
  * The public tracking functions of cairn.h (track.c) check what can be
  * checked without a store (key rules, batch limits, artifact paths,
@@ -14,6 +15,8 @@
  */
 #ifndef CAIRN_LIB_TRACK_BACKEND_H
 #define CAIRN_LIB_TRACK_BACKEND_H
+
+#include <stdint.h>
 
 #include "cairn.h"
 #include "util/buf.h"
@@ -97,6 +100,37 @@ struct track_backend {
 	int (*checkpoint_foreach)(cairn_repo *repo, const char *run_id,
 				  int (*cb)(const cairn_checkpoint *c, void *payload),
 				  void *payload);
+
+	/*
+	 * What serving needs of the registry (checked by the public
+	 * functions of cairn.h): a version by URI, its files written to a
+	 * new directory and verified against its content id, an alias
+	 * rolled back.
+	 */
+	int (*model_resolve)(cairn_model_version **out, cairn_repo *repo,
+			     const char *uri);
+	int (*model_download)(cairn_repo *repo, const cairn_model_version *v,
+			      const char *dest);
+	int (*model_rollback)(uint64_t *to, cairn_repo *repo, const char *name,
+			      const char *alias, const char *reason);
+
+	/* deployments (deployment.c checks names, URIs, actions, details) */
+	int (*deployment_set)(cairn_repo *repo, const cairn_deployment *d,
+			      const char *reason);
+	/* 0 and *out, or CAIRN_ENOTFOUND (set) */
+	int (*deployment_get)(cairn_deployment **out, cairn_repo *repo,
+			      const char *name);
+	int (*deployment_foreach)(cairn_repo *repo,
+				  int (*cb)(const cairn_deployment *d, void *payload),
+				  void *payload);
+	int (*deployment_record)(cairn_repo *repo, const char *name,
+				 const char *action, const char *model,
+				 uint64_t version, const char *details,
+				 const char *reason);
+	int (*deployment_events)(cairn_repo *repo, const char *name,
+				 int (*cb)(const cairn_deployment_event *e,
+					   void *payload),
+				 void *payload);
 
 	/* Release the backend's state in repo->track_state. */
 	void (*release)(cairn_repo *repo);

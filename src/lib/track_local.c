@@ -584,5 +584,13 @@ const struct track_backend track_local = {
 	.artifact_download = local_artifact_download,
 	.checkpoint_record = local_checkpoint_record,
 	.checkpoint_foreach = local_checkpoint_foreach,
+	.model_resolve = local_model_resolve,
+	.model_download = local_model_download,
+	.model_rollback = local_model_rollback,
+	.deployment_set = local_deployment_set,
+	.deployment_get = local_deployment_get,
+	.deployment_foreach = local_deployment_foreach,
+	.deployment_record = local_deployment_record,
+	.deployment_events = local_deployment_events,
 	.release = release,
 };

@@ -10,6 +10,8 @@
 #ifndef CAIRN_LIB_TRACK_LOCAL_H
 #define CAIRN_LIB_TRACK_LOCAL_H
 
+#include <stdint.h>
+
 #include "cairn.h"
 #include "util/buf.h"
 
@@ -66,5 +68,32 @@ int local_checkpoint_record(cairn_repo *repo, const char *run_id, int64_t step,
 int local_checkpoint_foreach(cairn_repo *repo, const char *run_id,
 			     int (*cb)(const cairn_checkpoint *c, void *payload),
 			     void *payload);
+
+/*
+ * What serving needs of the registry and the deployments, on the local
+ * store: model_uri.c, registry_content.c, registry_history.c and
+ * deployment.c (the public functions check and dispatch).
+ */
+int local_model_resolve(cairn_model_version **out, cairn_repo *repo,
+			const char *uri);
+int local_model_download(cairn_repo *repo, const cairn_model_version *v,
+			 const char *dest);
+int local_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
+			 const char *alias, const char *reason);
+int local_deployment_set(cairn_repo *repo, const cairn_deployment *d,
+			 const char *reason);
+int local_deployment_get(cairn_deployment **out, cairn_repo *repo,
+			 const char *name);
+int local_deployment_foreach(cairn_repo *repo,
+			     int (*cb)(const cairn_deployment *d, void *payload),
+			     void *payload);
+int local_deployment_record(cairn_repo *repo, const char *name,
+			    const char *action, const char *model,
+			    uint64_t version, const char *details,
+			    const char *reason);
+int local_deployment_events(cairn_repo *repo, const char *name,
+			    int (*cb)(const cairn_deployment_event *e,
+				      void *payload),
+			    void *payload);
 
 #endif

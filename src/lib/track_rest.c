@@ -896,6 +896,14 @@ const struct track_backend track_rest = {
 	.artifact_download = artifact_download,
 	.checkpoint_record = checkpoint_record,
 	.checkpoint_foreach = checkpoint_foreach,
+	.model_resolve = rest_model_resolve,
+	.model_download = rest_model_download,
+	.model_rollback = rest_model_rollback,
+	.deployment_set = rest_deployment_set,
+	.deployment_get = rest_deployment_get,
+	.deployment_foreach = rest_deployment_foreach,
+	.deployment_record = rest_deployment_record,
+	.deployment_events = rest_deployment_events,
 	.release = release,
 };
 

@@ -8,7 +8,9 @@
  *   track_rest_json.c  MLflow's JSON entities to and from cairn's structs
  *                      (pure, unit-tested);
  *   track_rest.c       the track_rest backend: each tracking operation as
- *                      calls to the server's routes.
+ *                      calls to the server's routes;
+ *   track_rest_models.c what serving needs: model versions resolved,
+ *                      downloaded and verified, rolled back; deployments.
  */
 #ifndef CAIRN_LIB_TRACK_REST_H
 #define CAIRN_LIB_TRACK_REST_H
@@ -72,5 +74,41 @@ int rest_run_parse(cairn_run **out, json_t *obj);
 json_t *rest_input_json(const cairn_data_version *v, const char *context);
 /* An MLflow dataset record as the DatasetInput it is. */
 json_t *rest_dataset_input_json(const cairn_dataset_input *in);
+
+/* ----------------------------------------------- track_rest_models.c */
+
+/* What serving needs of the server (the track_rest entries of the same names). */
+int rest_model_resolve(cairn_model_version **out, cairn_repo *repo,
+		       const char *uri);
+int rest_model_download(cairn_repo *repo, const cairn_model_version *v,
+			const char *dest);
+int rest_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
+			const char *alias, const char *reason);
+int rest_deployment_set(cairn_repo *repo, const cairn_deployment *d,
+			const char *reason);
+int rest_deployment_get(cairn_deployment **out, cairn_repo *repo,
+			const char *name);
+int rest_deployment_foreach(cairn_repo *repo,
+			    int (*cb)(const cairn_deployment *d, void *payload),
+			    void *payload);
+int rest_deployment_record(cairn_repo *repo, const char *name,
+			   const char *action, const char *model,
+			   uint64_t version, const char *details,
+			   const char *reason);
+int rest_deployment_events(cairn_repo *repo, const char *name,
+			   int (*cb)(const cairn_deployment_event *e,
+				     void *payload),
+			   void *payload);
+
+/*
+ * The JSON forms, parsed (pure; malformed answers are refused): a
+ * version as cairn/models/resolve answers it (with its content id; owned,
+ * free with cairn_model_version_free()); a deployment (strings borrowed
+ * from obj); an event (strings borrowed, but *details owned: free it).
+ */
+int rest_model_version_parse(cairn_model_version **out, json_t *obj);
+int rest_deployment_parse(cairn_deployment *d, json_t *obj);
+int rest_deployment_event_parse(cairn_deployment_event *e, char **details,
+				json_t *obj);
 
 #endif

@@ -5,8 +5,9 @@
  * and percents refused with nothing written, events recorded and read
  * back from the audit log with their model, version, details and reason
  * (settings changes with before and after), a record for an unknown
- * deployment or with bad arguments refused, and the lineage of a model
- * version reaching the deployments that served it, both ways.
+ * deployment or with bad arguments refused, the lineage of a model
+ * version reaching the deployments that served it, both ways; and a
+ * server's answers as the REST client parses them, malformed ones refused.
  *
  * Each test gets a fresh project under /tmp as its current directory;
  * teardown removes it.
@@ -26,6 +27,7 @@
 #include <jansson.h>
 
 #include "cairn.h"
+#include "lib/track_rest.h"
 #include "util/fs.h"
 
 struct fixture {
@@ -416,6 +418,81 @@ static void test_lineage(void **state)
 					    "nope", 0), CAIRN_ENOTFOUND);
 }
 
+/* A server's answers, parsed by the REST client (track_rest_models.c). */
+static void test_rest_parse(void **state)
+{
+	static const char version[] =
+		"{\"name\": \"iris\", \"version\": \"3\", \"creation_timestamp\": 5, "
+		"\"last_updated_timestamp\": 6, \"user_id\": \"ann\", "
+		"\"current_stage\": \"Production\", \"description\": \"\", "
+		"\"source\": \"runs:/abc/model\", \"run_id\": \"\", \"run_link\": \"\", "
+		"\"content_id\": \"sha256:0123456789abcdef0123456789abcdef0123456789"
+		"abcdef0123456789abcdef\", \"semver\": null, \"flavors\": [\"xgboost\"], "
+		"\"signature\": null, \"files\": 2, \"size\": 300}";
+	cairn_model_version *v;
+	cairn_deployment d;
+	cairn_deployment_event e;
+	char text[CAIRN_OID_STRLEN + 1], *details;
+	json_t *o;
+
+	(void)state;
+	o = json_loads(version, 0, NULL);
+	assert_int_equal(rest_model_version_parse(&v, o), 0);
+	assert_string_equal(v->name, "iris");
+	assert_int_equal(v->version, 3);
+	assert_int_equal(v->stage, CAIRN_STAGE_PRODUCTION);
+	assert_null(v->run_id);
+	assert_null(v->semver);
+	assert_null(v->signature);
+	assert_string_equal(v->flavors, "[\"xgboost\"]");
+	assert_int_equal(v->files, 2);
+	cairn_oid_fmt(text, &v->tree);
+	assert_string_equal(text, "sha256:0123456789abcdef0123456789abcdef0123456789"
+			    "abcdef0123456789abcdef");
+	cairn_model_version_free(v);
+	/* No content id, a bad one, no version: refused. */
+	json_object_del(o, "content_id");
+	assert_int_equal(rest_model_version_parse(&v, o), CAIRN_ERROR);
+	assert_null(v);
+	json_object_set_new(o, "content_id", json_string("sha256:12"));
+	assert_int_equal(rest_model_version_parse(&v, o), CAIRN_ERROR);
+	json_object_set_new(o, "version", json_string("0"));
+	assert_int_equal(rest_model_version_parse(&v, o), CAIRN_ERROR);
+	json_decref(o);
+
+	o = json_loads("{\"name\": \"web\", \"model_uri\": \"models:/iris@production\", "
+		       "\"canary_uri\": null, \"canary_percent\": \"0\", "
+		       "\"shadow_uri\": \"models:/iris/2\", \"generation\": 4}", 0, NULL);
+	assert_int_equal(rest_deployment_parse(&d, o), 0);
+	assert_null(d.canary_uri);
+	assert_string_equal(d.shadow_uri, "models:/iris/2");
+	assert_int_equal(d.generation, 4);
+	json_object_set_new(o, "canary_percent", json_integer(101));
+	assert_int_equal(rest_deployment_parse(&d, o), CAIRN_ERROR);
+	json_object_set_new(o, "canary_percent", json_integer(1));
+	json_object_set_new(o, "canary_uri", json_integer(1));
+	assert_int_equal(rest_deployment_parse(&d, o), CAIRN_ERROR);
+	json_decref(o);
+
+	o = json_loads("{\"seq\": 4, \"time\": 9, \"actor\": \"svc\", "
+		       "\"event\": \"deployment.swap\", \"model\": \"iris\", "
+		       "\"version\": 3, \"details\": {\"to\": 3}, \"reason\": null}",
+		       0, NULL);
+	assert_int_equal(rest_deployment_event_parse(&e, &details, o), 0);
+	assert_int_equal(e.version, 3);
+	assert_string_equal(e.details, "{\"to\":3}");
+	assert_null(e.reason);
+	free(details);
+	json_object_set_new(o, "details", json_integer(3));
+	assert_int_equal(rest_deployment_event_parse(&e, &details, o), CAIRN_ERROR);
+	free(details);
+	json_object_set_new(o, "details", json_object());
+	json_object_set_new(o, "event", json_string("run.create"));
+	assert_int_equal(rest_deployment_event_parse(&e, &details, o), CAIRN_ERROR);
+	free(details);
+	json_decref(o);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -425,6 +502,7 @@ int main(void)
 		T(test_foreach),
 		T(test_record_and_events),
 		T(test_lineage),
+		cmocka_unit_test(test_rest_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
