@@ -8,7 +8,8 @@
  *      `data` setting (MLflow writes model.json, model.ubj or the legacy
  *      model.xgb), unless its `xgb_version` is 2 or later, which is
  *      refused (the file formats moved on, and this build links
- *      libxgboost 1.7). Else `sklearn` runs in a worker, else
+ *      libxgboost 1.7; flavor_xgb.c also reads the version a JSON model
+ *      file records). Else `sklearn` runs in a worker, else
  *      `python_function` does. Any other flavor set is refused, naming
  *      the flavors found and the ones cairn serves.
  *   2. Without an MLmodel file: model.json or model.ubj (exactly one of
@@ -21,12 +22,9 @@
  * the MLmodel signature's inputs when their number agrees with the
  * model's (or the model does not say); the count likewise.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <xgboost/c_api.h>
 
 #include "serve/flavor.h"
 #include "serve/flavor_impl.h"
@@ -145,25 +143,6 @@ static int load_xgb(struct serve_model *m, struct flavor_shape *shape,
 	return err;
 }
 
-/* XGBoost 2 and later write models libxgboost 1.7 may misread. */
-static int check_xgb_version(const char *dir, const char *version)
-{
-	char *end;
-	long major;
-	int maj = 0, min = 0, patch = 0;
-
-	if (!version)
-		return 0;
-	errno = 0;
-	major = strtol(version, &end, 10);
-	if (end != version && !errno && major >= 0 && major < 2)
-		return 0;
-	XGBoostVersion(&maj, &min, &patch);
-	return model_error(dir, "the model was saved by XGBoost %s; cairn loads "
-			   "models of XGBoost 1.x (it runs libxgboost %d.%d.%d)",
-			   version, maj, min, patch);
-}
-
 static int unsupported(const char *dir, const char *flavors)
 {
 	json_t *names = flavors ? json_loads(flavors, 0, NULL) : NULL, *v;
@@ -205,7 +184,7 @@ static int load_mlmodel(struct serve_model *m, struct flavor_shape *shape,
 
 	if ((conf = json_object_get(confs, "xgboost"))) {
 		file = json_string_value(json_object_get(conf, "data"));
-		if ((err = check_xgb_version(dir, json_string_value(
+		if ((err = flavor_xgb_check_version(dir, json_string_value(
 				json_object_get(conf, "xgb_version")))) < 0)
 			goto done;
 		err = load_xgb(m, shape, dir, file ? file : "model.xgb", opts);

@@ -42,6 +42,12 @@ int flavor_xgb_load(void **impl, struct flavor_shape *shape, const char *path,
 		    unsigned threads);
 
 /*
+ * CAIRN_EINVALID naming where (a directory or file) if version (as
+ * "2.0.3"; NULL: unknown) is of an XGBoost whose models 1.7 may misread.
+ */
+int flavor_xgb_check_version(const char *where, const char *version);
+
+/*
  * Start a worker for the model in dir and wait for its ready line.
  * conf is the JSON object it gets: {"flavor": ..., "flavors": {name:
  * {setting: value}}} (docs/internals/serve-worker.md).

@@ -26,9 +26,15 @@
  * boosters (gblinear) take a mutex per model. tests/unit/
  * test_serve_flavor.c runs concurrent predictions and checks every one.
  *
+ * Versions: XGBoost 2 and later write models that 1.7 is not guaranteed
+ * to read right, so they are refused by the version the MLmodel file
+ * names (flavor.c) or, for a JSON file, the one it records itself (its
+ * last member, "version": [2, 0, 3], read from the file's tail).
+ *
  * Memory: the resident set the load added (/proc/self/statm before and
  * after), and never less than the model file's size.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -100,6 +106,51 @@ static size_t resident_bytes(void)
 		resident = 0;
 	fclose(f);
 	return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+int flavor_xgb_check_version(const char *where, const char *version)
+{
+	char *end;
+	long major;
+	int maj = 0, min = 0, patch = 0;
+
+	if (!version)
+		return 0;
+	errno = 0;
+	major = strtol(version, &end, 10);
+	if (end != version && !errno && major >= 0 && major < 2)
+		return 0;
+	XGBoostVersion(&maj, &min, &patch);
+	return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_DATA,
+				"'%s': the model was saved by XGBoost %s; cairn "
+				"loads models of XGBoost 1.x (it runs libxgboost "
+				"%d.%d.%d)", where, version, maj, min, patch);
+}
+
+/* The version a JSON model records at its end ("2.0.3"), or "". */
+static void json_model_version(const char *path, char *out, size_t size)
+{
+	char tail[512], *p;
+	unsigned v[3];
+	FILE *f = fopen(path, "re");
+	size_t n = 0;
+	long len;
+
+	*out = '\0';
+	if (!f)
+		return;
+	if (fgetc(f) == '{' && !fseek(f, 0, SEEK_END) && (len = ftell(f)) > 0 &&
+	    !fseek(f, len > (long)sizeof(tail) - 1 ? len - (long)sizeof(tail) + 1 : 0,
+		   SEEK_SET))
+		n = fread(tail, 1, sizeof(tail) - 1, f);
+	fclose(f);
+	tail[n] = '\0';
+	if (!n || !(p = strstr(tail, "\"version\"")))
+		return;
+	while (strstr(p + 1, "\"version\""))
+		p = strstr(p + 1, "\"version\"");
+	if (sscanf(p, "\"version\" : [ %u , %u , %u", &v[0], &v[1], &v[2]) == 3)
+		snprintf(out, size, "%u.%u.%u", v[0], v[1], v[2]);
 }
 
 /* The booster's kind, from its JSON configuration ("gbtree", ...). */
@@ -198,13 +249,16 @@ int flavor_xgb_load(void **impl, struct flavor_shape *shape, const char *path,
 	struct xgb_model *x = xcalloc(1, sizeof(*x));
 	size_t before = resident_bytes(), after;
 	bst_ulong cols = 0;
-	char nthread[16], msg[512];
+	char nthread[16], msg[512], version[64];
 	double *probe_in = NULL, *probe_out = NULL;
 	struct stat st;
 	int err = 0;
 
 	*impl = NULL;
 	pthread_mutex_init(&x->lock, NULL);
+	json_model_version(path, version, sizeof(version));
+	if ((err = flavor_xgb_check_version(path, *version ? version : NULL)) < 0)
+		goto fail;
 	if (XGBoosterCreate(NULL, 0, &x->booster) != 0) {
 		x->booster = NULL;
 		err = xgb_error(path, "cannot create a booster");

@@ -317,6 +317,12 @@ static void test_xgb_refusals(void **state)
 	assert_int_equal(sh(&out, "cp -r xgb newer && sed -i "
 			    "'s/xgb_version: .*/xgb_version: 2.0.3/' newer/MLmodel"), 0);
 	load_fails("newer", CAIRN_EINVALID, "saved by XGBoost 2.0.3");
+	/* Without MLmodel, the version a JSON model records says the same. */
+	assert_int_equal(sh(&out, "mkdir newer-bare && sed "
+			    "'s/\"version\":\\[1,7,4\\]}$/\"version\":[2,0,3]}/' "
+			    "xgb/model.json >newer-bare/model.json && "
+			    "grep -q '\"version\":\\[2,0,3\\]}$' newer-bare/model.json"), 0);
+	load_fails("newer-bare", CAIRN_EINVALID, "saved by XGBoost 2.0.3");
 	/* MLmodel pointing out of the directory. */
 	assert_int_equal(sh(&out, "cp -r xgb escape && sed -i "
 			    "'s|data: model.json|data: ../xgb/model.json|' "
