@@ -77,6 +77,7 @@ int cmd_metrics(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_artifacts(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_run(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_server(int argc, char **argv, struct cli_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct cli_ctx *ctx);
 int cmd_models(int argc, char **argv, struct cli_ctx *ctx);
 /* `runs list` and `runs search` (cmd_runs_list.c). */
 int runs_list(int argc, char **argv, cairn_repo *repo, int search);

@@ -1,0 +1,497 @@
+/*
+ * runtime_handle.c: the routes of `cairn serve`, behind the front door
+ * (serve_http.c hands over a complete request and sends the answer).
+ *
+ *	POST /invocations                      MLflow's scoring protocol
+ *	GET  /ping, /health, /version          MLflow's, "\n" and the version
+ *	GET  /metrics                          Prometheus (metrics.h)
+ *	GET  /v2, /v2/health/live, /v2/health/ready
+ *	GET  /v2/models/NAME[/versions/V][/ready]   Open Inference Protocol v2
+ *	POST /v2/models/NAME[/versions/V]/infer
+ *
+ * A prediction picks its version first (the canary's share by routing
+ * key or at random, else the primary; /versions/V: that loaded version,
+ * 404 if none), takes a reference on it, then decodes, conforms to the
+ * model's columns, predicts and encodes, and names the version in
+ * X-Cairn-Model-Version. Its latency (from arrival to the answer being
+ * ready) and outcome go into the version's stats: a 5xx counts against
+ * the version, a 4xx is the client's. A request the primary answered is
+ * then copied to the shadow, if there is one.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve/decode.h"
+#include "serve/metrics.h"
+#include "serve/runtime_internal.h"
+#include "serve/traffic.h"
+#include "util/alloc.h"
+#include "util/banned.h"
+
+static __thread uint64_t tls_rng;
+
+static const char json_ctype[] = "application/json";
+
+void serve_response_release(struct serve_response *res)
+{
+	buf_release(&res->body);
+}
+
+static void fail(struct serve_response *res, int v2, int status,
+		 const char *code, const char *fmt, va_list ap)
+	CAIRN_PRINTF(5, 0);
+
+static void fail(struct serve_response *res, int v2, int status,
+		 const char *code, const char *fmt, va_list ap)
+{
+	struct serve_error err;
+
+	err.status = status;
+	err.code = code;
+	vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	res->status = status;
+	res->content_type = json_ctype;
+	buf_reset(&res->body);
+	serve_encode_error(&res->body, &err, v2);
+}
+
+void serve_response_error(struct serve_response *res, int status,
+			  const char *code, const char *path,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail(res, !strncmp(path, "/v2/", 4), status, code, fmt, ap);
+	va_end(ap);
+}
+
+static void answer_error(struct serve_response *res, int v2, int status,
+			 const char *code, const char *fmt, ...)
+	CAIRN_PRINTF(5, 6);
+
+static void answer_error(struct serve_response *res, int v2, int status,
+			 const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fail(res, v2, status, code, fmt, ap);
+	va_end(ap);
+}
+
+static void not_allowed(struct serve_response *res, const struct serve_request *rq,
+			int v2, const char *allow)
+{
+	answer_error(res, v2, 405, "ENDPOINT_NOT_FOUND",
+		     "Method %s is not allowed for %s; it allows %s", rq->method,
+		     rq->path, allow);
+	res->allow = allow;
+}
+
+static void not_found(struct serve_response *res, const struct serve_request *rq,
+		      int v2)
+{
+	answer_error(res, v2, 404, "ENDPOINT_NOT_FOUND",
+		     "No endpoint for %s %s", rq->method, rq->path);
+}
+
+static void answer_json(struct serve_response *res, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+
+	res->status = 200;
+	res->content_type = json_ctype;
+	buf_puts(&res->body, text ? text : "{}");
+	free(text);
+	json_decref(body);
+}
+
+static int is_get(const struct serve_request *rq)
+{
+	return !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD");
+}
+
+/* ------------------------------------------------------------ choosing */
+
+enum pick_how { PICK_SPLIT, PICK_NAME, PICK_VERSION };
+
+struct pick {
+	struct rt_version *v;  /* a reference, or NULL */
+	enum rt_role role;     /* RT_ROLES: picked by version, no role */
+	int shadow;            /* there is a shadow to copy to */
+};
+
+static void pick_version(struct serve_runtime *rt, struct pick *p,
+			 enum pick_how how, const char *name, uint64_t number,
+			 const char *key)
+{
+	struct rt_table *t;
+	struct rt_version *v = NULL;
+	unsigned ticket;
+	size_t i;
+
+	p->role = RT_ROLES;
+	t = rt_enter(rt, &ticket);
+	if (how == PICK_VERSION) {
+		for (i = 0; i < t->n && !v; i++)
+			if (t->loaded[i]->number == number &&
+			    !strcmp(t->loaded[i]->model, name))
+				v = t->loaded[i];
+	} else if (how == PICK_SPLIT ||
+		   (t->role[RT_PRIMARY] && !strcmp(name, t->role[RT_PRIMARY]->model)) ||
+		   !strcmp(name, rt->name)) {
+		p->role = RT_PRIMARY;
+		if (t->canary_percent &&
+		    serve_traffic_to_canary(t->canary_percent, key,
+					    key ? strlen(key) : 0, &tls_rng))
+			p->role = RT_CANARY;
+		v = t->role[p->role];
+	} else {
+		for (i = RT_CANARY; i < RT_ROLES && !v; i++)
+			if (t->role[i] && !strcmp(name, t->role[i]->model)) {
+				v = t->role[i];
+				p->role = (enum rt_role)i;
+			}
+	}
+	if (v)
+		rt_version_get(v);
+	p->v = v;
+	p->shadow = p->role == RT_PRIMARY && t->role[RT_SHADOW];
+	rt_leave(rt, ticket);
+}
+
+/* The loaded versions of a model, "2, 3", into out. */
+static void loaded_versions(struct serve_runtime *rt, const char *name,
+			    struct buf *out, json_t *array)
+{
+	struct rt_table *t;
+	unsigned ticket;
+	size_t i;
+
+	t = rt_enter(rt, &ticket);
+	for (i = 0; i < t->n; i++) {
+		char num[24];
+
+		if (strcmp(t->loaded[i]->model, name))
+			continue;
+		snprintf(num, sizeof(num), "%llu",
+			 (unsigned long long)t->loaded[i]->number);
+		if (out) {
+			if (out->len)
+				buf_puts(out, ", ");
+			buf_puts(out, num);
+		}
+		if (array)
+			json_array_append_new(array, json_string(num));
+	}
+	rt_leave(rt, ticket);
+}
+
+/* ---------------------------------------------------------- predicting */
+
+static void predict(struct serve_runtime *rt, const struct serve_request *rq,
+		    struct serve_response *res, int v2, enum pick_how how,
+		    const char *name, uint64_t number)
+{
+	struct serve_v2_request req;
+	struct serve_predictions out;
+	struct serve_batch copy;
+	struct serve_error err;
+	struct pick p;
+	enum serve_outcome outcome;
+	int rc;
+
+	pick_version(rt, &p, how, name, number, rq->routing_key);
+	if (!p.v) {
+		struct buf have = BUF_INIT;
+
+		loaded_versions(rt, name ? name : "", &have, NULL);
+		if (how == PICK_VERSION)
+			answer_error(res, v2, 404, "RESOURCE_DOES_NOT_EXIST",
+				     "Version %llu of model '%s' is not loaded "
+				     "(loaded: %s)", (unsigned long long)number,
+				     name, have.len ? have.ptr : "none");
+		else
+			answer_error(res, v2, 404, "RESOURCE_DOES_NOT_EXIST",
+				     "Model '%s' is not served here",
+				     name ? name : rt->name);
+		buf_release(&have);
+		return;
+	}
+	snprintf(res->version, sizeof(res->version), "%s", p.v->label);
+	memset(&req, 0, sizeof(req));
+	memset(&out, 0, sizeof(out));
+	memset(&copy, 0, sizeof(copy));
+	if (v2)
+		rc = serve_decode_v2_infer(&req, rq->body, rq->len, &err);
+	else
+		rc = serve_decode_invocations(&req.batch, rq->content_type,
+					      rq->body, rq->len, &err);
+	if (rc == 0 && p.shadow)
+		rt_batch_copy(&copy, &req.batch);
+	if (rc == 0)
+		rc = serve_batch_conform(&req.batch, p.v->ncols, p.v->names, &err);
+	if (rc == 0)
+		rc = serve_model_predict(p.v->m, &req.batch, &out, &err);
+	if (rc == 0) {
+		res->status = 200;
+		res->content_type = json_ctype;
+		if (v2) {
+			char num[24];
+
+			snprintf(num, sizeof(num), "%llu",
+				 (unsigned long long)p.v->number);
+			serve_encode_v2(&res->body, p.v->model, num, req.id,
+					req.output_name, &out);
+		} else {
+			serve_encode_mlflow(&res->body, &out);
+		}
+		outcome = SERVE_OK;
+	} else {
+		answer_error(res, v2, err.status, err.code, "%s", err.message);
+		outcome = err.status >= 500 ? SERVE_ERROR : SERVE_CLIENT_ERROR;
+	}
+	serve_stats_record(p.v->stats, rt_now_ms(), serve_now_us() - rq->start_us,
+			   outcome);
+	if (rc == 0 && p.shadow) {
+		struct serve_predictions mine;
+
+		rt_predictions_copy(&mine, &out);
+		rt_shadow_submit(rt, &copy, &mine);
+	}
+	serve_batch_release(&copy);
+	serve_predictions_release(&out);
+	if (v2)
+		serve_v2_request_release(&req);
+	else
+		serve_batch_release(&req.batch);
+	rt_version_put(p.v);
+}
+
+/* ------------------------------------------------------------- metrics */
+
+static void metrics(struct serve_runtime *rt, struct serve_response *res)
+{
+	struct serve_metrics_counters c;
+	struct serve_metrics_version *mv;
+	struct rt_version **vs;
+	struct rt_table *t;
+	unsigned ticket, percent;
+	size_t n, i, r;
+
+	t = rt_enter(rt, &ticket);
+	n = t->n;
+	vs = xcalloc(n + 1, sizeof(*vs));
+	mv = xcalloc(n + 1, sizeof(*mv));
+	percent = t->canary_percent;
+	for (i = 0; i < n; i++) {
+		vs[i] = t->loaded[i];
+		rt_version_get(vs[i]);
+		mv[i].role = "standby";
+		for (r = RT_ROLES; r-- > 0;)
+			if (t->role[r] == vs[i])
+				mv[i].role = rt_role_names[r];
+	}
+	rt_leave(rt, ticket);
+	for (i = 0; i < n; i++) {
+		mv[i].model = vs[i]->model;
+		mv[i].version = vs[i]->number;
+		serve_stats_totals(vs[i]->stats, &mv[i].totals);
+		mv[i].memory_bytes = vs[i]->memory;
+		if (!strcmp(mv[i].role, "primary"))
+			mv[i].traffic_percent = 100 - percent;
+		else if (!strcmp(mv[i].role, "canary"))
+			mv[i].traffic_percent = percent;
+	}
+	memset(&c, 0, sizeof(c));
+	c.swaps = atomic_load(&rt->swaps);
+	c.rollbacks = atomic_load(&rt->rollbacks);
+	c.load_failures = atomic_load(&rt->load_failures);
+	c.shadow_requests = atomic_load(&rt->shadow_requests);
+	c.shadow_agreed = atomic_load(&rt->shadow_agreed);
+	res->status = 200;
+	res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	serve_metrics_render(&res->body, mv, n, &c);
+	for (i = 0; i < n; i++)
+		rt_version_put(vs[i]);
+	free(vs);
+	free(mv);
+}
+
+/* ------------------------------------------------------------------ v2 */
+
+static json_t *tensor(const char *name, json_int_t cols)
+{
+	return cols ? json_pack("{s:s,s:s,s:[I,I]}", "name", name, "datatype",
+				"FP64", "shape", (json_int_t)-1, cols) :
+		      json_pack("{s:s,s:s,s:[I]}", "name", name, "datatype",
+				"FP64", "shape", (json_int_t)-1);
+}
+
+/* GET /v2/models/NAME[/versions/V]: the model's metadata. */
+static void v2_metadata(struct serve_runtime *rt, struct serve_response *res,
+			const char *name, uint64_t number)
+{
+	struct pick p;
+	json_t *body, *versions = json_array(), *inputs = json_array();
+	size_t i;
+
+	pick_version(rt, &p, number ? PICK_VERSION : PICK_NAME, name, number,
+		     NULL);
+	if (!p.v) {
+		json_decref(versions);
+		json_decref(inputs);
+		if (number)
+			answer_error(res, 1, 404, "RESOURCE_DOES_NOT_EXIST",
+				     "Version %llu of model '%s' is not loaded",
+				     (unsigned long long)number, name);
+		else
+			answer_error(res, 1, 404, "RESOURCE_DOES_NOT_EXIST",
+				     "Model '%s' is not served here", name);
+		return;
+	}
+	if (number)
+		json_array_append_new(versions, json_sprintf("%llu",
+				      (unsigned long long)number));
+	else
+		loaded_versions(rt, p.v->model, NULL, versions);
+	if (p.v->names)
+		for (i = 0; i < p.v->ncols; i++)
+			json_array_append_new(inputs, tensor(p.v->names[i], 0));
+	else
+		json_array_append_new(inputs, tensor("input-0",
+						     p.v->ncols ? (json_int_t)p.v->ncols : -1));
+	body = json_pack("{s:s,s:o,s:s,s:o,s:[o]}", "name", p.v->model,
+			 "versions", versions, "platform",
+			 serve_model_flavor(p.v->m), "inputs", inputs,
+			 "outputs", tensor("predict", -1));
+	snprintf(res->version, sizeof(res->version), "%s", p.v->label);
+	rt_version_put(p.v);
+	answer_json(res, body);
+}
+
+static int parse_number(uint64_t *out, const char *s, size_t len)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	if (!len || len > 18)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = n;
+	return n ? 0 : -1;
+}
+
+static void v2_route(struct serve_runtime *rt, const struct serve_request *rq,
+		     struct serve_response *res)
+{
+	const char *p = rq->path, *slash, *rest;
+	uint64_t number = 0;
+	char *name;
+
+	if (!strcmp(p, "/v2") || !strcmp(p, "/v2/")) {
+		if (!is_get(rq))
+			return not_allowed(res, rq, 1, "GET");
+		return answer_json(res, json_pack("{s:s,s:s,s:[]}", "name", "cairn",
+						  "version", cairn_version(),
+						  "extensions"));
+	}
+	if (!strcmp(p, "/v2/health/live") || !strcmp(p, "/v2/health/ready")) {
+		if (!is_get(rq))
+			return not_allowed(res, rq, 1, "GET");
+		return answer_json(res, json_pack("{s:b}", p[11] == 'l' ?
+						  "live" : "ready", 1));
+	}
+	if (strncmp(p, "/v2/models/", 11) || !p[11])
+		return not_found(res, rq, 1);
+	p += 11;
+	slash = strchr(p, '/');
+	name = xstrndup(p, slash ? (size_t)(slash - p) : strlen(p));
+	rest = slash ? slash : "";
+	if (!strncmp(rest, "/versions/", 10)) {
+		const char *v = rest + 10;
+		size_t n = strcspn(v, "/");
+
+		if (parse_number(&number, v, n) < 0) {
+			answer_error(res, 1, 404, "RESOURCE_DOES_NOT_EXIST",
+				     "Version '%.*s' of model '%s' is not loaded",
+				     (int)(n > 64 ? 64 : n), v, name);
+			free(name);
+			return;
+		}
+		rest = v + n;
+	}
+	if (!*rest) {
+		if (is_get(rq))
+			v2_metadata(rt, res, name, number);
+		else
+			not_allowed(res, rq, 1, "GET");
+	} else if (!strcmp(rest, "/ready")) {
+		if (is_get(rq)) {
+			v2_metadata(rt, res, name, number);
+			if (res->status == 200) {
+				buf_reset(&res->body);
+				buf_puts(&res->body, "{\"ready\":true}");
+			}
+		} else {
+			not_allowed(res, rq, 1, "GET");
+		}
+	} else if (!strcmp(rest, "/infer")) {
+		if (!strcmp(rq->method, "POST"))
+			predict(rt, rq, res, 1, number ? PICK_VERSION : PICK_NAME,
+				name, number);
+		else
+			not_allowed(res, rq, 1, "POST");
+	} else {
+		not_found(res, rq, 1);
+	}
+	free(name);
+}
+
+/* -------------------------------------------------------------- routes */
+
+void serve_runtime_handle(struct serve_runtime *rt,
+			  const struct serve_request *rq,
+			  struct serve_response *res)
+{
+	const char *p = rq->path;
+
+	res->status = 200;
+	res->content_type = json_ctype;
+	res->allow = NULL;
+	res->version[0] = '\0';
+	if (!strcmp(p, "/invocations")) {
+		if (!strcmp(rq->method, "POST"))
+			predict(rt, rq, res, 0, PICK_SPLIT, NULL, 0);
+		else
+			not_allowed(res, rq, 0, "POST");
+	} else if (!strcmp(p, "/ping") || !strcmp(p, "/health")) {
+		if (is_get(rq))
+			buf_puts(&res->body, "\n");
+		else
+			not_allowed(res, rq, 0, "GET");
+	} else if (!strcmp(p, "/version")) {
+		if (is_get(rq)) {
+			res->content_type = "text/plain; charset=utf-8";
+			buf_puts(&res->body, cairn_version());
+		} else {
+			not_allowed(res, rq, 0, "GET");
+		}
+	} else if (!strcmp(p, "/metrics")) {
+		if (is_get(rq))
+			metrics(rt, res);
+		else
+			not_allowed(res, rq, 0, "GET");
+	} else if (!strncmp(p, "/v2", 3) && (!p[3] || p[3] == '/')) {
+		v2_route(rt, rq, res);
+	} else {
+		not_found(res, rq, 0);
+	}
+}
