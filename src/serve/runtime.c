@@ -149,6 +149,16 @@ int rt_load(struct rt_version **out, struct serve_runtime *rt,
 	return 0;
 }
 
+/* The share of requests a role answers, in percent (a shadow: none). */
+int rt_traffic(const struct serve_runtime *rt, enum rt_role r)
+{
+	int canary = rt->slot[RT_CANARY].uri && rt->slot[RT_CANARY].nkept;
+
+	if (r == RT_PRIMARY)
+		return canary ? 100 - (int)rt->canary_percent : 100;
+	return r == RT_CANARY && canary ? (int)rt->canary_percent : 0;
+}
+
 /* --------------------------------------------------------- the table */
 
 struct rt_table *rt_enter(struct serve_runtime *rt, unsigned *ticket)
@@ -457,6 +467,8 @@ int serve_runtime_begin(struct serve_runtime *rt, const char *url)
 	json_t *d = json_object();
 	size_t r;
 
+	json_object_set_new(d, "role", json_string("primary"));
+	json_object_set_new(d, "traffic", json_integer(rt_traffic(rt, RT_PRIMARY)));
 	json_object_set_new(d, "url", json_string(url));
 	for (r = 0; r < RT_ROLES; r++)
 		json_object_set_new(d, rt_role_names[r], role_json(rt, (enum rt_role)r));
@@ -538,6 +550,7 @@ void serve_runtime_free(struct serve_runtime *rt)
 		fs_remove_tree(rt->tmpdir);
 	free(rt->tmpdir);
 	free(rt->name);
+	free(rt->deploy_error);
 	free(rt->primary_label);
 	cairn_repo_free(rt->repo);
 	pthread_cond_destroy(&rt->wake);

@@ -213,10 +213,10 @@ static void follow_slot(struct serve_runtime *rt, enum rt_role r)
 	       cur ? cur->label : "nothing", v->label, swap_ms,
 	       flip ? "kept loaded" : "loaded and verified");
 	rt_record(rt, "swap", v->model, v->number,
-		  json_pack("{s:s,s:s,s:o,s:I,s:f,s:b}", "role", rt_role_names[r],
-			    "uri", s->uri, "from", from,
+		  json_pack("{s:s,s:s,s:o,s:I,s:f,s:b,s:i}", "role",
+			    rt_role_names[r], "uri", s->uri, "from", from,
 			    "to", (json_int_t)v->number, "swap_ms", swap_ms,
-			    "reloaded", !flip),
+			    "reloaded", !flip, "traffic", rt_traffic(rt, r)),
 		  NULL);
 	if (r != RT_SHADOW && rt_guard_arm(rt, s) < 0)
 		rt_log(rt, "warning: cannot read the history of %s: %s", s->uri,
@@ -255,10 +255,17 @@ static void apply_deployment(struct serve_runtime *rt)
 	int changed = 0;
 
 	if (cairn_deployment_get(&d, rt->repo, rt->name) < 0) {
-		rt_log(rt, "cannot read deployment '%s': %s", rt->name,
-		       cairn_error_last()->message);
+		const char *msg = cairn_error_last()->message;
+
+		if (!rt->deploy_error || strcmp(rt->deploy_error, msg)) {
+			rt_log(rt, "cannot read deployment '%s': %s", rt->name, msg);
+			free(rt->deploy_error);
+			rt->deploy_error = xstrdup(msg);
+		}
 		return;
 	}
+	free(rt->deploy_error);
+	rt->deploy_error = NULL;
 	if (d->generation == rt->generation)
 		goto out;
 	rt->generation = d->generation;

@@ -83,6 +83,7 @@ struct serve_runtime {
 	struct serve_options o;      /* strings below are ours */
 	char *name;
 	uint64_t generation;         /* the deployment's, as last applied */
+	char *deploy_error;          /* the last error reading it, logged */
 	char *tmpdir;
 	unsigned seq;
 	char *primary_label;
@@ -125,6 +126,7 @@ void rt_record(struct serve_runtime *rt, const char *action,
 	       const char *model, uint64_t version, json_t *details,
 	       const char *reason);
 int rt_parse_alias(struct rt_slot *s, const char *uri);
+int rt_traffic(const struct serve_runtime *rt, enum rt_role r);
 
 /* runtime_follow.c */
 int rt_follow_start(struct serve_runtime *rt);

@@ -1,0 +1,122 @@
+#!/bin/sh
+# cairn serve follows its alias: a promotion from another process is
+# served within a second, a rollback is a pointer flip to the version
+# still loaded, and a client hammering the server all along sees no
+# failure. A version whose bytes were tampered with in the store is not
+# swapped in: the old version keeps serving and "load-failed" is recorded.
+. "$TEST_DIRECTORY/lib.sh"
+. "$TEST_DIRECTORY/lib-serve.sh"
+. "$TEST_DIRECTORY/lib-serve-run.sh"
+trap 'touch "$TRASH/stop-load"; serve_stop_all; rm -rf "$TRASH"' EXIT
+
+BODY='{"instances": [[0.5, -1.0, 0.25, 2.0]]}'
+
+# The version answering now.
+serving() {
+	curl -s -D - -o /dev/null -H "Content-Type: application/json" \
+		--data-binary "$BODY" "$(serve_url s)/invocations" |
+	sed -n 's/^[Xx]-[Cc]airn-[Mm]odel-[Vv]ersion: *\([^[:space:]]*\).*/\1/p'
+}
+
+# Milliseconds until the version answering is $1 (fails after 1 s).
+wait_serving() {
+	t0=$(date +%s%N)
+	while :; do
+		test "$(serving)" = "$1" && break
+		elapsed=$(( ($(date +%s%N) - t0) / 1000000 ))
+		if [ $elapsed -gt 1000 ]; then
+			echo "still $(serving) after $elapsed ms, not $1" >&2
+			return 1
+		fi
+		sleep 0.01
+	done
+	echo $(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+test_expect_success 'setup: versions 1 and 2 (they predict differently), 3 to be damaged' '
+	mkdir p && cd p && cairn init >/dev/null &&
+	serve_train_xgb m1 && serve_train_xgb m2 other &&
+	cp -r m1 m3 && make_random m3/weights.bin 4000 && cp m3/weights.bin ../w3.bin &&
+	cairn models create churn &&
+	for m in m1 m2 m3; do cairn models register churn --from $m >/dev/null; done &&
+	cairn models promote churn 1 --to production --reason first
+'
+
+test_expect_success 'serve the production alias, with a client hammering it' '
+	serve_run p s models:/churn@production --poll-ms 100 &&
+	test "$(serving)" = churn/1 &&
+	url=$(serve_url s) &&
+	(
+		while [ ! -f "$TRASH/stop-load" ]; do
+			curl -s -o /dev/null -w "%{http_code}\n" \
+				-H "Content-Type: application/json" \
+				--data-binary "$BODY" "$url/invocations"
+		done >"$TRASH/codes"
+	) &
+	sleep 0.3
+'
+
+test_expect_success 'a promotion is served within a second' '
+	cd p && cairn models promote churn 2 --to production --reason better &&
+	ms=$(wait_serving churn/2) && echo "promotion served after $ms ms" &&
+	serve_wait_for ../s.err "primary models:/churn@production: churn/1 -> churn/2 in .* (loaded and verified)"
+'
+
+test_expect_success 'a rollback is a pointer flip to the version kept loaded' '
+	cd p && cairn models rollback churn --alias production --reason worse &&
+	ms=$(wait_serving churn/1) && echo "rollback served after $ms ms" &&
+	serve_wait_for ../s.err "churn/2 -> churn/1 in .* (kept loaded)"
+'
+
+test_expect_success 'not one request failed during the swaps' '
+	sleep 0.2 && touch "$TRASH/stop-load" && sleep 0.3 &&
+	n=$(wc -l <codes) && echo "$n requests" && test "$n" -gt 20 &&
+	! grep -v "^200$" codes
+'
+
+test_expect_success 'a tampered version is not swapped in, and that is recorded' '
+	cd p && $SERVE_PY - <<-EOF &&
+	import glob
+	needle = open("../w3.bin", "rb").read()[:64]
+	for f in glob.glob(".cairn/objects/pack/*.pack"):
+	    data = bytearray(open(f, "rb").read())
+	    i = data.find(needle)
+	    if i >= 0:
+	        data[i + 10] ^= 0xff
+	        open(f, "wb").write(bytes(data))
+	        break
+	else:
+	    raise SystemExit("weights not found in any pack")
+	EOF
+	cairn models alias churn production 3 &&
+	serve_wait_for ../s.err "churn/3 was not swapped in (churn/1 keeps serving).*weights.bin" &&
+	test "$(serving)" = churn/1 &&
+	sleep 0.5 && test "$(grep -c "churn/3 was not swapped in" ../s.err)" = 1 &&
+	cairn deployments show churn >out && grep "load-failed" out
+'
+
+test_expect_success '/metrics counts the swaps and the failed load' '
+	curl -s "$(serve_url s)/metrics" >m &&
+	grep "^cairn_serve_swaps_total 2" m &&
+	grep "^cairn_serve_load_failures_total 1" m
+'
+
+test_expect_success 'the swaps are recorded with their swap time' '
+	cd p && cairn deployments show churn --json >j &&
+	$SERVE_PY -c "
+import json
+j = json.load(open(\"j\"))
+events = j[\"events\"] if isinstance(j, dict) else j
+swaps = [e for e in events if e[\"action\"] == \"deployment.swap\"]
+assert len(swaps) == 2, events
+for e in swaps:
+    d = e[\"details\"] if isinstance(e[\"details\"], dict) else json.loads(e[\"details\"])
+    assert d[\"swap_ms\"] < 1000, d
+"
+'
+
+test_expect_success 'stop' '
+	serve_stop s
+'
+
+test_done
