@@ -75,6 +75,34 @@ void serve_runtime_end(struct serve_runtime *rt);
 
 void serve_runtime_free(struct serve_runtime *rt);
 
+/* The routes (runtime_route.c). */
+enum serve_route_kind {
+	SERVE_ROUTE_NONE,            /* 404 */
+	SERVE_ROUTE_INVOCATIONS,
+	SERVE_ROUTE_PING,            /* /ping and /health */
+	SERVE_ROUTE_VERSION,
+	SERVE_ROUTE_METRICS,
+	SERVE_ROUTE_V2_SERVER,
+	SERVE_ROUTE_V2_LIVE,
+	SERVE_ROUTE_V2_READY,
+	SERVE_ROUTE_V2_MODEL,        /* metadata */
+	SERVE_ROUTE_V2_MODEL_READY,
+	SERVE_ROUTE_V2_INFER
+};
+
+struct serve_route {
+	enum serve_route_kind kind;
+	const char *method;   /* the one it takes: "GET" (and HEAD) or "POST" */
+	int v2;               /* under /v2: errors in the v2 shape */
+	const char *name;     /* /v2/models/NAME: into the path, not ended */
+	size_t name_len;
+	uint64_t version;     /* /versions/V; 0: none */
+	int bad_version;      /* /versions/ followed by something else */
+};
+
+void serve_route_parse(struct serve_route *r, const char *path);
+int serve_route_allows(const struct serve_route *r, const char *method);
+
 /* A request as the front door hands it over, body complete. */
 struct serve_request {
 	const char *method;

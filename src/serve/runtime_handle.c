@@ -109,11 +109,6 @@ static void answer_json(struct serve_response *res, json_t *body)
 	json_decref(body);
 }
 
-static int is_get(const struct serve_request *rq)
-{
-	return !strcmp(rq->method, "GET") || !strcmp(rq->method, "HEAD");
-}
-
 /* ------------------------------------------------------------ choosing */
 
 enum pick_how { PICK_SPLIT, PICK_NAME, PICK_VERSION };
@@ -373,125 +368,69 @@ static void v2_metadata(struct serve_runtime *rt, struct serve_response *res,
 	answer_json(res, body);
 }
 
-static int parse_number(uint64_t *out, const char *s, size_t len)
-{
-	uint64_t n = 0;
-	size_t i;
-
-	if (!len || len > 18)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		n = n * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = n;
-	return n ? 0 : -1;
-}
-
-static void v2_route(struct serve_runtime *rt, const struct serve_request *rq,
-		     struct serve_response *res)
-{
-	const char *p = rq->path, *slash, *rest;
-	uint64_t number = 0;
-	char *name;
-
-	if (!strcmp(p, "/v2") || !strcmp(p, "/v2/")) {
-		if (!is_get(rq))
-			return not_allowed(res, rq, 1, "GET");
-		return answer_json(res, json_pack("{s:s,s:s,s:[]}", "name", "cairn",
-						  "version", cairn_version(),
-						  "extensions"));
-	}
-	if (!strcmp(p, "/v2/health/live") || !strcmp(p, "/v2/health/ready")) {
-		if (!is_get(rq))
-			return not_allowed(res, rq, 1, "GET");
-		return answer_json(res, json_pack("{s:b}", p[11] == 'l' ?
-						  "live" : "ready", 1));
-	}
-	if (strncmp(p, "/v2/models/", 11) || !p[11])
-		return not_found(res, rq, 1);
-	p += 11;
-	slash = strchr(p, '/');
-	name = xstrndup(p, slash ? (size_t)(slash - p) : strlen(p));
-	rest = slash ? slash : "";
-	if (!strncmp(rest, "/versions/", 10)) {
-		const char *v = rest + 10;
-		size_t n = strcspn(v, "/");
-
-		if (parse_number(&number, v, n) < 0) {
-			answer_error(res, 1, 404, "RESOURCE_DOES_NOT_EXIST",
-				     "Version '%.*s' of model '%s' is not loaded",
-				     (int)(n > 64 ? 64 : n), v, name);
-			free(name);
-			return;
-		}
-		rest = v + n;
-	}
-	if (!*rest) {
-		if (is_get(rq))
-			v2_metadata(rt, res, name, number);
-		else
-			not_allowed(res, rq, 1, "GET");
-	} else if (!strcmp(rest, "/ready")) {
-		if (is_get(rq)) {
-			v2_metadata(rt, res, name, number);
-			if (res->status == 200) {
-				buf_reset(&res->body);
-				buf_puts(&res->body, "{\"ready\":true}");
-			}
-		} else {
-			not_allowed(res, rq, 1, "GET");
-		}
-	} else if (!strcmp(rest, "/infer")) {
-		if (!strcmp(rq->method, "POST"))
-			predict(rt, rq, res, 1, number ? PICK_VERSION : PICK_NAME,
-				name, number);
-		else
-			not_allowed(res, rq, 1, "POST");
-	} else {
-		not_found(res, rq, 1);
-	}
-	free(name);
-}
-
 /* -------------------------------------------------------------- routes */
 
 void serve_runtime_handle(struct serve_runtime *rt,
 			  const struct serve_request *rq,
 			  struct serve_response *res)
 {
-	const char *p = rq->path;
+	struct serve_route r;
+	char *name;
 
 	res->status = 200;
 	res->content_type = json_ctype;
 	res->allow = NULL;
 	res->version[0] = '\0';
-	if (!strcmp(p, "/invocations")) {
-		if (!strcmp(rq->method, "POST"))
-			predict(rt, rq, res, 0, PICK_SPLIT, NULL, 0);
-		else
-			not_allowed(res, rq, 0, "POST");
-	} else if (!strcmp(p, "/ping") || !strcmp(p, "/health")) {
-		if (is_get(rq))
-			buf_puts(&res->body, "\n");
-		else
-			not_allowed(res, rq, 0, "GET");
-	} else if (!strcmp(p, "/version")) {
-		if (is_get(rq)) {
-			res->content_type = "text/plain; charset=utf-8";
-			buf_puts(&res->body, cairn_version());
-		} else {
-			not_allowed(res, rq, 0, "GET");
-		}
-	} else if (!strcmp(p, "/metrics")) {
-		if (is_get(rq))
-			metrics(rt, res);
-		else
-			not_allowed(res, rq, 0, "GET");
-	} else if (!strncmp(p, "/v2", 3) && (!p[3] || p[3] == '/')) {
-		v2_route(rt, rq, res);
-	} else {
-		not_found(res, rq, 0);
+	serve_route_parse(&r, rq->path);
+	if (r.kind == SERVE_ROUTE_NONE) {
+		not_found(res, rq, r.v2);
+		return;
 	}
+	if (!serve_route_allows(&r, rq->method)) {
+		not_allowed(res, rq, r.v2, r.method);
+		return;
+	}
+	switch (r.kind) {
+	case SERVE_ROUTE_INVOCATIONS:
+		predict(rt, rq, res, 0, PICK_SPLIT, NULL, 0);
+		return;
+	case SERVE_ROUTE_PING:
+		buf_puts(&res->body, "\n");
+		return;
+	case SERVE_ROUTE_VERSION:
+		res->content_type = "text/plain; charset=utf-8";
+		buf_puts(&res->body, cairn_version());
+		return;
+	case SERVE_ROUTE_METRICS:
+		metrics(rt, res);
+		return;
+	case SERVE_ROUTE_V2_SERVER:
+		answer_json(res, json_pack("{s:s,s:s,s:[]}", "name", "cairn",
+					   "version", cairn_version(), "extensions"));
+		return;
+	case SERVE_ROUTE_V2_LIVE:
+		answer_json(res, json_pack("{s:b}", "live", 1));
+		return;
+	case SERVE_ROUTE_V2_READY:
+		answer_json(res, json_pack("{s:b}", "ready", 1));
+		return;
+	default:
+		break;
+	}
+	name = xstrndup(r.name, r.name_len);
+	if (r.bad_version) {
+		answer_error(res, 1, 404, "RESOURCE_DOES_NOT_EXIST",
+			     "No such version of model '%s': a version is a "
+			     "number from 1", name);
+	} else if (r.kind == SERVE_ROUTE_V2_INFER) {
+		predict(rt, rq, res, 1, r.version ? PICK_VERSION : PICK_NAME,
+			name, r.version);
+	} else {
+		v2_metadata(rt, res, name, r.version);
+		if (r.kind == SERVE_ROUTE_V2_MODEL_READY && res->status == 200) {
+			buf_reset(&res->body);
+			buf_puts(&res->body, "{\"ready\":true}");
+		}
+	}
+	free(name);
 }

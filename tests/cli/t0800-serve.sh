@@ -13,14 +13,13 @@ trap 'serve_stop_all; rm -rf "$TRASH"' EXIT
 
 ROWS='[[0.5, -1.0, 0.25, 2.0], [-1.5, 0.3, 1.0, -0.5]]'
 
-# The predictions on stdin equal Python's for ROWS, within 1e-6.
+# The predictions on stdin equal Python's for ROWS (want.json), within 1e-6.
 same_as_python() {
-	serve_predict_py m1 "$ROWS" >want.json &&
 	$SERVE_PY -c '
 import json, sys
 got = json.load(sys.stdin)
 got = got["predictions"] if isinstance(got, dict) and "predictions" in got else got
-want = json.load(open("want.json"))
+want = json.load(open("'"$TRASH"'/want.json"))
 assert len(got) == len(want), (got, want)
 for g, w in zip(got, want):
     assert abs(g - w) < 1e-6, (got, want)
@@ -29,7 +28,7 @@ for g, w in zip(got, want):
 
 test_expect_success 'setup: an XGBoost model registered and in production' '
 	mkdir p && cd p && cairn init >/dev/null &&
-	serve_train_xgb m1 && cp -r m1 ../m1 &&
+	serve_train_xgb m1 && serve_predict_py m1 "$ROWS" >../want.json &&
 	cairn models create churn &&
 	cairn models register churn --from m1 >/dev/null &&
 	cairn models promote churn 1 --to production --reason first

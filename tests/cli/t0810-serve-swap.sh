@@ -107,7 +107,7 @@ test_expect_success 'the swaps are recorded with their swap time' '
 import json
 j = json.load(open(\"j\"))
 events = j[\"events\"] if isinstance(j, dict) else j
-swaps = [e for e in events if e[\"action\"] == \"deployment.swap\"]
+swaps = [e for e in events if e.get(\"event\", e.get(\"action\")) == \"deployment.swap\"]
 assert len(swaps) == 2, events
 for e in swaps:
     d = e[\"details\"] if isinstance(e[\"details\"], dict) else json.loads(e[\"details\"])

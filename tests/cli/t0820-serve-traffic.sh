@@ -123,7 +123,7 @@ test_expect_success 'a shadow of the same model agrees, and the stop record sums
 	$SERVE_PY -c "
 import json
 j = json.load(open(\"j\"))
-stop = [e for e in j[\"events\"] if e[\"action\"] == \"deployment.stop\"][-1]
+stop = [e for e in j[\"events\"] if e.get(\"event\", e.get(\"action\")) == \"deployment.stop\"][-1]
 d = stop[\"details\"] if isinstance(stop[\"details\"], dict) else json.loads(stop[\"details\"])
 assert d[\"shadow\"][\"requests\"] == 80 and d[\"shadow\"][\"agreed\"] == 30, d
 "

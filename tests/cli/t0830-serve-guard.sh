@@ -61,7 +61,7 @@ test_expect_success 'the registry, the audit log and the deployment say why' '
 	$SERVE_PY -c "
 import json
 j = json.load(open(\"j\"))
-rb = [e for e in j[\"events\"] if e[\"action\"] == \"deployment.rollback\"]
+rb = [e for e in j[\"events\"] if e.get(\"event\", e.get(\"action\")) == \"deployment.rollback\"]
 assert len(rb) == 1, j
 e = rb[0]
 d = e[\"details\"] if isinstance(e[\"details\"], dict) else json.loads(e[\"details\"])

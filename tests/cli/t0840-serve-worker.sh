@@ -55,18 +55,18 @@ test_expect_success 'a model that does not load is not swapped in' '
 
 test_expect_success 'a crashing worker is a 500, a hung one a 504; serving goes on' '
 	cd p && cairn models promote iris 3 --to production --reason crash &&
-	serve_wait_for ../s.err "-> iris/3" && cd .. &&
+	serve_wait_for ../s.err "iris/1 -> iris/3" && cd .. &&
 	test "$(curl -s -o out -w "%{http_code}" -H "Content-Type: application/json" \
 		-d "{\"instances\": $ROWS}" "$(serve_url s)/invocations")" = 500 &&
 	serve_json "j[\"error_code\"]" <out &&
 	curl -s "$(serve_url s)/metrics" >m &&
 	grep "^cairn_serve_errors_total{model=\"iris\",version=\"3\".*} 1" m &&
 	cd p && cairn models promote iris 4 --to production --reason hang &&
-	serve_wait_for ../s.err "-> iris/4" && cd .. &&
+	serve_wait_for ../s.err "iris/3 -> iris/4" && cd .. &&
 	test "$(curl -s -o out -w "%{http_code}" -H "Content-Type: application/json" \
 		-d "{\"instances\": $ROWS}" "$(serve_url s)/invocations")" = 504 &&
 	cd p && cairn models promote iris 1 --to production --reason back &&
-	serve_wait_for ../s.err "-> iris/1" && cd .. &&
+	serve_wait_for ../s.err "iris/4 -> iris/1" && cd .. &&
 	serve_post s /invocations application/json "{\"instances\": $ROWS}" >out &&
 	grep "^HTTP/1.1 200" h &&
 	serve_stop s
