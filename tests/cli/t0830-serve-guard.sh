@@ -1,10 +1,9 @@
 #!/bin/sh
-# cairn serve's SLO guard: a deliberately broken version promoted over a
-# good one breaks its budget (latency for a slow model, errors for one
-# whose worker crashes) and is rolled back by the server itself, which
-# keeps serving; the registry's history, the audit log and the deployment
-# say why, with the measured figures. A version reached by the rollback
-# is not rolled back further.
+# cairn serve's SLO guard: a deliberately slow version promoted over a
+# good one breaks its latency budget and is rolled back by the server
+# itself, which keeps serving; the registry's history, the audit log and
+# the deployment say why, with the measured figures. A version reached by
+# the rollback is not rolled back further. (t0835: an error budget.)
 . "$TEST_DIRECTORY/lib.sh"
 . "$TEST_DIRECTORY/lib-serve.sh"
 . "$TEST_DIRECTORY/lib-serve-run.sh"
@@ -30,12 +29,11 @@ hammer_until() {
 	done
 }
 
-test_expect_success 'setup: a good XGBoost version, a slow one and a crashing one' '
+test_expect_success 'setup: a good XGBoost version and a slow one' '
 	mkdir p && cd p && cairn init >/dev/null &&
 	serve_train_xgb good && serve_broken_model slow slow &&
-	serve_broken_model crash crash &&
 	cairn models create churn &&
-	for m in good slow crash; do cairn models register churn --from $m >/dev/null; done &&
+	for m in good slow; do cairn models register churn --from $m >/dev/null; done &&
 	cairn models promote churn 1 --to production --reason "good one"
 '
 
@@ -76,19 +74,6 @@ test_expect_success 'the version rolled back to keeps serving, unguarded' '
 	test "$(grep -c "broke its budget" s.err)" = 1 &&
 	curl -s "$(serve_url s)/metrics" | grep "^cairn_serve_rollbacks_total 1" &&
 	serve_stop s
-'
-
-test_expect_success 'a version whose worker crashes breaks an error budget' '
-	serve_run p t models:/churn@production --name api \
-		--max-error-rate 10% --window 30s --poll-ms 100 &&
-	cd p && cairn models promote churn 3 --to production --reason "another try" &&
-	cd .. && n=0 && until test "$(serving t)" = churn/3; do
-		n=$((n + 1)); test $n -lt 100; sleep 0.02; done &&
-	hammer_until t churn/1 15 &&
-	grep "primary churn/3 broke its budget (error rate" t.err &&
-	cd p && cairn deployments show api >out && grep "deployment.rollback" out &&
-	grep "error rate" out && cd .. &&
-	serve_stop t
 '
 
 test_done

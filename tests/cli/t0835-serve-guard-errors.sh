@@ -1,0 +1,52 @@
+#!/bin/sh
+# cairn serve's SLO guard on errors: a version whose worker crashes on
+# every prediction (500s, counted at the front door) is promoted over a
+# good one, breaks the error budget and is rolled back by the server
+# itself; the deployment says why, with the measured error rate.
+. "$TEST_DIRECTORY/lib.sh"
+. "$TEST_DIRECTORY/lib-serve.sh"
+. "$TEST_DIRECTORY/lib-serve-run.sh"
+trap 'serve_stop_all; rm -rf "$TRASH"' EXIT
+
+BODY='{"dataframe_split": {"columns": ["f0","f1","f2","f3"], "data": [[0.5, -1.0, 0.25, 2.0]]}}'
+
+serving() {
+	curl -s -D - -o /dev/null -H "Content-Type: application/json" \
+		--data-binary "$BODY" "$(serve_url "$1")/invocations" |
+	sed -n 's/^[Xx]-[Cc]airn-[Mm]odel-[Vv]ersion: *\([^[:space:]]*\).*/\1/p'
+}
+
+# Send requests until the server names version $2 again (at most $3 s).
+hammer_until() {
+	t0=$(date +%s)
+	while [ "$(serving "$1")" != "$2" ]; do
+		if [ $(( $(date +%s) - t0 )) -gt "$3" ]; then
+			echo "still not $2 after $3 s" >&2
+			cat "$TRASH/$1.err" >&2
+			return 1
+		fi
+	done
+}
+
+test_expect_success 'setup: a good XGBoost version and a crashing one' '
+	mkdir p && cd p && cairn init >/dev/null &&
+	serve_train_xgb good && serve_broken_model crash crash &&
+	cairn models create churn &&
+	for m in good crash; do cairn models register churn --from $m >/dev/null; done &&
+	cairn models promote churn 1 --to production --reason "good one"
+'
+
+test_expect_success 'a version whose worker crashes breaks an error budget' '
+	serve_run p t models:/churn@production --name api \
+		--max-error-rate 10% --window 30s --poll-ms 100 &&
+	cd p && cairn models promote churn 2 --to production --reason "another try" &&
+	cd .. && n=0 && until test "$(serving t)" = churn/2; do
+		n=$((n + 1)); test $n -lt 100; sleep 0.02; done &&
+	hammer_until t churn/1 15 &&
+	grep "primary churn/2 broke its budget (error rate" t.err &&
+	cd p && cairn deployments show api >out && grep "deployment.rollback" out &&
+	grep "error rate" out && cd .. &&
+	serve_stop t
+'
+
+test_done
