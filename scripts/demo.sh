@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo.sh: a guided session in a temporary project, run by `make demo`:
 # data versioning, tracked runs, the MLflow-compatible server, the model
-# registry (promotion and rollback), lineage and the audit log. Every step
+# registry (promotion and rollback), serving that follows the registry,
+# lineage and the audit log. Every step
 # is a real cairn command on real files; the session ends by checking the
 # store with fsck.
 set -eu
@@ -135,6 +136,74 @@ run cairn models promote churn 2 --to production --reason "better accuracy"
 run cairn models rollback churn --reason "complaints from the field"
 run cairn models history churn --alias production
 run cairn lineage models:/churn@production
+
+step "A real model: XGBoost trained on the table, logged as MLflow lays it out"
+cat > train_xgb.py <<'TRAIN'
+# Trains an XGBoost churn classifier on customers.csv (age, income) and
+# writes it as MLflow's xgboost flavor does: model.json beside an MLmodel.
+import csv, os, sys
+import numpy as np
+import xgboost as xgb
+depth = int(sys.argv[1])
+rows = list(csv.DictReader(open("customers.csv")))
+x = np.array([[float(r["age"]), float(r["income"])] for r in rows])
+y = np.array([r["churned"] == "true" for r in rows], dtype=int)
+model = xgb.XGBClassifier(n_estimators=20, max_depth=depth, n_jobs=1)
+model.fit(x, y)
+model.get_booster().feature_names = ["age", "income"]
+os.makedirs("xgb", exist_ok=True)
+model.save_model("xgb/model.json")
+open("xgb/MLmodel", "w").write("""flavors:
+  xgboost:
+    data: model.json
+    model_class: xgboost.sklearn.XGBClassifier
+    model_format: json
+    xgb_version: %s
+signature:
+  inputs: '[{"type": "double", "name": "age"}, {"type": "double", "name": "income"}]'
+  outputs: '[{"type": "double"}]'
+""" % xgb.__version__)
+print("trained depth", depth, "accuracy", (model.predict(x) == y).mean())
+TRAIN
+python=${CAIRN_PYTHON:-/usr/bin/python3}
+cat > train_xgb.sh <<TRAIN
+#!/bin/sh
+$python train_xgb.py "\$1" && cairn log artifact --path model xgb/model.json xgb/MLmodel
+TRAIN
+run cairn run --experiment churn --name xgb-d2 -p max_depth=2 -- sh train_xgb.sh 2
+run cairn run --experiment churn --name xgb-d4 -p max_depth=4 -- sh train_xgb.sh 4
+run cairn models create churn-xgb --description "XGBoost churn classifier"
+run cairn models register churn-xgb --run xgb-d2 --path model
+run cairn models register churn-xgb --run xgb-d4 --path model
+run cairn models promote churn-xgb 1 --to production --reason "first release"
+
+step "Serve the production model; it follows the registry, live"
+"$CAIRN" serve models:/churn-xgb@production --port 0 2>"$work/serve.log" &
+serve=$!
+for i in $(seq 1 50); do
+	surl=$(sed -n 's/.* on \(http:[^ ]*\).*/\1/p' "$work/serve.log")
+	[ -n "$surl" ] && break
+	sleep 0.1
+done
+predict() {
+	printf '$ curl -d '"'"'{"dataframe_split": {"columns": ["age", "income"], "data": [[62, 30000]]}}'"'"' %s/invocations\n' "$surl"
+	curl -s -D "$work/headers" -H 'Content-Type: application/json' \
+		-d '{"dataframe_split": {"columns": ["age", "income"], "data": [[62, 30000]]}}' \
+		"$surl/invocations"
+	echo
+	grep -i '^x-cairn-model-version' "$work/headers"
+}
+predict
+run cairn models promote churn-xgb 2 --to production --reason "deeper trees"
+sleep 1
+predict
+run cairn models rollback churn-xgb --reason "demo: back to version 1"
+sleep 1
+predict
+kill -TERM "$serve"
+wait "$serve" || true
+cat "$work/serve.log"
+run cairn deployments show churn-xgb
 
 step "Who changed what, and has anyone edited the record since?"
 run cairn audit log --object model:churn
