@@ -27,15 +27,16 @@
 static void add_number(struct buf *out, double d)
 {
 	char text[32];
-	int prec, n = 0;
+	int prec, n;
 
 	if (!isfinite(d)) {
 		buf_puts(out, "null");
 		return;
 	}
-	for (prec = 15; prec <= 17; prec++) {
+	/* 17 significant digits always read back; try fewer first. */
+	for (prec = 15;; prec++) {
 		n = snprintf(text, sizeof(text), "%.*g", prec, d);
-		if (strtod(text, NULL) == d)
+		if (prec == 17 || strtod(text, NULL) == d)
 			break;
 	}
 	buf_add(out, text, (size_t)n);

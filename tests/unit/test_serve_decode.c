@@ -373,6 +373,40 @@ static void test_json_errors(void **state)
 	buf_release(&deep);
 }
 
+/*
+ * A batch holds at most one value per byte of body: records that each
+ * bring a new key would otherwise make rows x keys values from a few
+ * bytes each.
+ */
+static void test_sizing(void **state)
+{
+	struct buf body = BUF_INIT;
+	struct serve_batch b;
+	int i;
+
+	(void)state;
+	buf_puts(&body, "{\"dataframe_records\": [");
+	for (i = 0; i < 300; i++)
+		buf_printf(&body, "%s{\"k%d\": 1}", i ? ", " : "", i);
+	buf_puts(&body, "]}");
+	decode_fails(NULL, body.ptr, 400, "dataframe_records: 300 rows of more "
+		     "than", "columns is more values than a", NULL);
+
+	/* Sparse but within the rule: the gaps are NaN. */
+	buf_reset(&body);
+	buf_puts(&body, "{\"dataframe_records\": [");
+	for (i = 0; i < 10; i++)
+		buf_printf(&body, "%s{\"k%d\": %d}", i ? ", " : "", i, i);
+	buf_puts(&body, "]}");
+	b = decode_ok(NULL, body.ptr);
+	assert_int_equal(b.rows, 10);
+	assert_int_equal(b.cols, 10);
+	assert_true(b.values[0 * 10 + 0] == 0 && isnan(b.values[0 * 10 + 1]));
+	assert_true(b.values[9 * 10 + 9] == 9 && isnan(b.values[9 * 10 + 8]));
+	serve_batch_release(&b);
+	buf_release(&body);
+}
+
 /* No body at all: the front door may pass NULL. */
 static void test_no_body(void **state)
 {
@@ -739,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_inputs),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_sizing),
 		cmocka_unit_test(test_no_body),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_v2),
