@@ -383,7 +383,7 @@ int local_deployment_events(cairn_repo *repo, const char *name,
 {
 	cairn_audit_query q = CAIRN_AUDIT_QUERY_INIT;
 	struct replay r = { cb, payload };
-	cairn_deployment *d;
+	cairn_deployment *d = NULL;
 	char *object = NULL;
 	int err;
 
