@@ -785,6 +785,7 @@ typedef struct {
 	int is_dir;
 	uint64_t size;
 	cairn_oid oid;
+	int executable;    /* a file stored with its execute bit (mode 100755) */
 } cairn_artifact;
 
 /**

@@ -222,7 +222,8 @@ int cairn_model_list(cairn_repo *repo, const cairn_model_version *v,
 	if ((err = find(&e, repo, v, path)) < 0)
 		return err;
 	if (!tree_is_dir(e.mode)) {
-		cairn_artifact a = { path, 0, e.size, e.oid };
+		cairn_artifact a = { path, 0, e.size, e.oid,
+				     e.mode == TREE_MODE_EXEC };
 
 		return cb(&a, payload);
 	}
@@ -241,6 +242,7 @@ int cairn_model_list(cairn_repo *repo, const cairn_model_version *v,
 		a.is_dir = tree_is_dir(t.entries[i].mode);
 		a.size = t.entries[i].size;
 		a.oid = t.entries[i].oid;
+		a.executable = t.entries[i].mode == TREE_MODE_EXEC;
 		err = cb(&a, payload);
 	}
 done:

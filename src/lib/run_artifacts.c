@@ -344,7 +344,8 @@ static int list(cairn_repo *repo, const struct owner *o, const char *path,
 	if (err < 0)
 		goto done;
 	if (!tree_is_dir(e.mode)) {
-		cairn_artifact a = { path, 0, e.size, e.oid };
+		cairn_artifact a = { path, 0, e.size, e.oid,
+				     e.mode == TREE_MODE_EXEC };
 
 		err = cb(&a, payload);
 		goto done;
@@ -363,6 +364,7 @@ static int list(cairn_repo *repo, const struct owner *o, const char *path,
 		a.is_dir = tree_is_dir(t.entries[i].mode);
 		a.size = t.entries[i].size;
 		a.oid = t.entries[i].oid;
+		a.executable = t.entries[i].mode == TREE_MODE_EXEC;
 		err = cb(&a, payload);
 	}
 done:

@@ -15,7 +15,8 @@
  * directory beside the destination, their tree id is computed here as
  * `cairn data add` would (scan.h, hashing only), and only if it is the
  * version's content id is the directory renamed into place; otherwise it
- * is removed and the download refused. Names in a listing are checked
+ * is removed and the download refused. The listing marks executable
+ * files, which get mode 0755 (the tree records it). Names are checked
  * (no '/', "." or ".."), and a listing nested deeper than MAX_DEPTH is
  * refused, so a wrong server cannot write outside the destination.
  *
@@ -217,7 +218,9 @@ static int fetch_dir(struct rest *r, const char *remote, const char *local,
 				      0644)) < 0) {
 			err = cairn_error_set_os("cannot create '%s'", lpath);
 		} else {
-			if ((err = rest_download(r, rpath, fd)) == 0 && fsync(fd) < 0)
+			if ((err = rest_download(r, rpath, fd)) == 0 &&
+			    ((json_is_true(json_object_get(f, "executable")) &&
+			      fchmod(fd, 0755) < 0) || fsync(fd) < 0))
 				err = cairn_error_set_os("cannot write '%s'", lpath);
 			close(fd);
 		}

@@ -8,7 +8,9 @@
  * What is listed and downloaded here is the tree whose id was fixed at
  * registration, every byte verified on the way out (cairn_model_read), so
  * an MLflow client loading models:/NAME/VERSION gets exactly the bytes
- * that were registered, or an error.
+ * that were registered, or an error. A listing marks executable files
+ * ("executable": true, which MLflow clients ignore), so a cairn client
+ * can rebuild the tree and check it against the version's content id.
  *
  * The place is read-only: uploads and deletions there are refused by
  * api_artifacts.c as paths that are not a run's. Experiment ids are
@@ -70,6 +72,9 @@ static int add_entry(const cairn_artifact *a, void *payload)
 	json_object_set_new(f, "is_dir", json_boolean(a->is_dir));
 	if (!a->is_dir)
 		json_object_set_new(f, "file_size", json_integer((json_int_t)a->size));
+	/* Not MLflow's; what a client needs to rebuild the pinned tree. */
+	if (a->executable)
+		json_object_set_new(f, "executable", json_true());
 	json_array_append_new(l->files, f);
 	return 0;
 }

@@ -1,9 +1,9 @@
 #!/bin/sh
 # What `cairn serve` needs, against a cairn server (CAIRN_TRACKING_URI)
 # from a directory with no project: a model URI resolved, a version
-# downloaded and verified against its content id on the client (a damaged
-# store on the server, or files that do not hash to the pinned id, leave
-# nothing behind), an alias rolled back, and deployments set, listed,
+# downloaded and verified against its content id on the client (executable
+# files keep their mode; a damaged store on the server, or files altered
+# on the way by a proxy (lib-tamper-proxy.py), leave nothing behind), an alias rolled back, and deployments set, listed,
 # shown and their events recorded, all landing in the server's store and
 # its audit log exactly as local calls would.
 . "$TEST_DIRECTORY/lib.sh"
@@ -49,12 +49,25 @@ test_expect_success 'a version downloaded from the server is verified and whole'
 	test "$(ls -A client | tr "\n" " ")" = "got1 got2 "
 '
 
-test_expect_success 'files that do not hash to the pinned id are refused' '
+test_expect_success 'an executable file keeps its mode, and the content id' '
 	mkdir -p p/v4 && make_random p/v4/run.sh 50 && chmod +x p/v4/run.sh &&
+	make_random p/v4/data.bin 50 &&
 	(cd p && cairn models register iris --from v4 >/dev/null) &&
-	test_must_fail 1 remote models download iris 4 --out got4 &&
-	test_stderr_contains "not the version.s sha256:" &&
-	test_stderr_contains "nothing written" &&
+	remote models download iris 4 --out got4 &&
+	test -x client/got4/run.sh && ! test -x client/got4/data.bin &&
+	cmp client/got4/run.sh p/v4/run.sh &&
+	rm -rf client/got4
+'
+
+test_expect_success 'files altered on the way are refused, nothing written' '
+	/usr/bin/python3 "$TEST_DIRECTORY/lib-tamper-proxy.py" "$(server_uri s)" tamper.port &
+	echo $! >tamper.pid &&
+	n=0 && while ! test -f tamper.port && test $n -lt 500; do sleep 0.01; n=$((n + 1)); done &&
+	rc=0 && (cd client && CAIRN_TRACKING_URI=http://127.0.0.1:$(cat ../tamper.port) \
+		"$CAIRN" models download iris 2 --out bad) 2>err || rc=$?
+	kill $(cat tamper.pid) && cat err && test $rc -eq 1 &&
+	grep "the files received have content id sha256:.*, not the version.s sha256:" err &&
+	grep "nothing written" err &&
 	test "$(ls -A client | tr "\n" " ")" = "got1 got2 "
 '
 
