@@ -466,17 +466,37 @@ static pid_t only_child(void)
 	return found;
 }
 
+/* The state letter of a process ('R', 'S', 'Z', ...), or 0. */
+static char process_state(pid_t pid)
+{
+	char p[64], line[512], *close, st = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(p, "r")))
+		return 0;
+	if (fgets(line, sizeof(line), f) && (close = strrchr(line, ')')))
+		sscanf(close + 1, " %c", &st);
+	fclose(f);
+	return st;
+}
+
 /* A worker killed between requests is replaced without a failure. */
 static void test_worker_killed_idle(void **state)
 {
 	struct serve_model *m = load_ok("trap");
 	struct serve_error e;
 	double got = 0;
+	pid_t pid;
 
 	(void)state;
 	assert_int_equal(trap(m, 4, &e, &got), 0);
-	assert_int_equal(kill(only_child(), SIGKILL), 0);
-	usleep(100000);
+	pid = only_child();
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	/* Until it is a zombie (dead, its socket closed, not yet reaped). */
+	for (int i = 0; i < 500 && process_state(pid) != 'Z'; i++)
+		usleep(10000);
+	assert_int_equal(process_state(pid), 'Z');
 	assert_int_equal(trap(m, 5, &e, &got), 0);
 	assert_true(got == 5 + 2 - 1 + 0.5);
 	serve_model_free(m);
