@@ -483,15 +483,35 @@ int serve_runtime_begin(struct serve_runtime *rt, const char *url)
 	return rt_follow_start(rt);
 }
 
-static json_t *totals_json(struct rt_version *v)
+/*
+ * What a version did since it was loaded: its role now, requests, errors,
+ * mean latency and the p99 to the precision of /metrics' buckets (the
+ * upper bound of the bucket holding it; null past the last bound).
+ */
+static json_t *totals_json(const struct serve_runtime *rt, struct rt_version *v)
 {
 	struct serve_totals t;
+	const char *role = "standby";
+	json_t *p99 = json_null();
+	size_t r, i;
 
 	serve_stats_totals(v->stats, &t);
-	return json_pack("{s:s,s:I,s:I,s:I}", "version", v->label,
-			 "requests", (json_int_t)t.requests,
+	for (r = RT_ROLES; r-- > 0;)
+		if (rt->slot[r].uri && rt->slot[r].nkept && rt->slot[r].kept[0] == v)
+			role = rt_role_names[r];
+	for (i = 0; t.requests && i < SERVE_LATENCY_BUCKETS; i++)
+		if ((double)t.buckets[i] >= 0.99 * (double)t.requests) {
+			json_decref(p99);
+			p99 = json_real(serve_latency_bounds[i] * 1000.0);
+			break;
+		}
+	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:o}", "version", v->label,
+			 "role", role, "requests", (json_int_t)t.requests,
 			 "errors", (json_int_t)t.errors,
-			 "client_errors", (json_int_t)t.client_errors);
+			 "client_errors", (json_int_t)t.client_errors,
+			 "mean_ms", t.requests ? t.latency_sum_s * 1000.0 /
+					 (double)t.requests : 0.0,
+			 "p99_ms", p99);
 }
 
 void serve_runtime_end(struct serve_runtime *rt)
@@ -504,7 +524,7 @@ void serve_runtime_end(struct serve_runtime *rt)
 	rt_shadow_free(rt->shadow);
 	rt->shadow = NULL;
 	for (i = 0; i < rt->nloaded; i++)
-		json_array_append_new(served, totals_json(rt->loaded[i]));
+		json_array_append_new(served, totals_json(rt, rt->loaded[i]));
 	json_object_set_new(d, "served", served);
 	json_object_set_new(d, "swaps", json_integer((json_int_t)atomic_load(&rt->swaps)));
 	json_object_set_new(d, "rollbacks", json_integer((json_int_t)atomic_load(&rt->rollbacks)));

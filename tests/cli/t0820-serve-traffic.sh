@@ -126,6 +126,8 @@ j = json.load(open(\"j\"))
 stop = [e for e in j[\"events\"] if e.get(\"event\", e.get(\"action\")) == \"deployment.stop\"][-1]
 d = stop[\"details\"] if isinstance(stop[\"details\"], dict) else json.loads(stop[\"details\"])
 assert d[\"shadow\"][\"requests\"] == 80 and d[\"shadow\"][\"agreed\"] == 30, d
+old = [v for v in d[\"served\"] if v[\"version\"] == \"churn/2\"][0]
+assert old[\"requests\"] == 50 and old[\"mean_ms\"] > 0 and old[\"p99_ms\"] > 0, d
 "
 '
 
