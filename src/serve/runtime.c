@@ -308,6 +308,22 @@ static void load_role(struct serve_runtime *rt, enum rt_role role)
 	cairn_model_version_free(mv);
 }
 
+/*
+ * The deployment named after the model: a model name may hold what a
+ * deployment name may not (a space, a slash...), which becomes '-'.
+ */
+static char *default_name(const char *model)
+{
+	char *name = xstrndup(model, strnlen(model, 128));
+	char *c;
+
+	for (c = name; *c; c++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._-", *c))
+			*c = '-';
+	return name;
+}
+
 static int write_deployment(struct serve_runtime *rt)
 {
 	cairn_deployment d, *now = NULL;
@@ -390,7 +406,7 @@ int serve_runtime_open(struct serve_runtime **out, cairn_repo *repo,
 
 	if ((err = cairn_model_resolve(&mv, repo, opts->uri)) < 0)
 		goto fail;
-	rt->name = xstrdup(opts->name ? opts->name : mv->name);
+	rt->name = opts->name ? xstrdup(opts->name) : default_name(mv->name);
 	if ((err = rt_load(&v, rt, mv)) < 0)
 		goto fail;
 	rt_slot_push(rt, &rt->slot[RT_PRIMARY], v);

@@ -144,6 +144,16 @@ test_expect_success 'SIGTERM stops it with status 0 and records start and stop' 
 	grep "start" out && grep "stop" out
 '
 
+test_expect_success 'a model name that cannot name a deployment is made one' '
+	(cd p && cairn models create "churn v2" &&
+	 cairn models register "churn v2" --from m1 >/dev/null &&
+	 cairn models promote "churn v2" 1 --to production --reason r) &&
+	serve_run p u "models:/churn v2@production" &&
+	grep "deployment churn-v2 serving churn v2/1" u.err &&
+	serve_stop u && cd p && cairn deployments show churn-v2 >out &&
+	grep "deployment.stop" out
+'
+
 test_expect_success 'an unknown model, a bad URI and a guard on a stage fail clearly' '
 	cd p &&
 	test_must_fail 1 cairn serve --port 0 models:/nope@production &&
