@@ -137,9 +137,9 @@ void serve_encode_v2(struct buf *out, const char *model, const char *version,
 
 /*
  * An error body: MLflow's {"error_code", "message"}, or with v2 set the
- * Open Inference Protocol's {"error": "..."}. A message that is not valid
- * UTF-8 (it may quote a client's bytes) has its non-ASCII bytes replaced
- * by '?': the body is always valid JSON.
+ * Open Inference Protocol's {"error": "..."}. In a message that is not
+ * valid UTF-8 (it may quote a client's bytes, or be cut inside a
+ * character) each stray byte becomes '?': the body is always valid JSON.
  */
 void serve_encode_error(struct buf *out, const struct serve_error *err, int v2);
 

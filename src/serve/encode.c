@@ -8,9 +8,10 @@
  * to an integral value so that clients read it as a float, as Python's
  * json module writes it. NaN and infinities have no JSON spelling and
  * become null. Strings (names, ids, messages) go through jansson, which
- * escapes them; text that is not valid UTF-8 (a message quoting a client's
- * bytes, or cut in the middle of a character) has its non-ASCII bytes
- * replaced by '?', so the body is always valid JSON.
+ * escapes them; in text that is not valid UTF-8 (a message quoting a
+ * client's bytes, or cut in the middle of a character) each byte that is
+ * not part of a valid character becomes '?', so the body is always valid
+ * JSON and the rest of the text is kept.
  *
  * The program runs in the C locale (cairn never calls setlocale()), so
  * snprintf()'s decimal point is '.'.
@@ -44,26 +45,70 @@ static void add_number(struct buf *out, double d)
 		buf_puts(out, ".0");
 }
 
-/* s as a JSON string; "?" for the non-ASCII bytes of invalid UTF-8. */
+/*
+ * The length of the UTF-8 character at s (1 to 4), or 0 when the bytes
+ * there are not one (a stray continuation byte, an overlong form, a
+ * surrogate, beyond U+10FFFF, or cut short by the end of the string).
+ */
+static size_t utf8_char(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* s as a JSON string; a byte that is not part of valid UTF-8 is '?'. */
 static void add_string(struct buf *out, const char *s)
 {
 	json_t *j = json_string(s);
-	char *copy = NULL;
+	struct buf clean = BUF_INIT;
 	size_t n;
 
 	if (!j) {
-		copy = xstrdup(s);
-		for (n = 0; copy[n]; n++)
-			if ((unsigned char)copy[n] >= 0x80)
-				copy[n] = '?';
-		j = json_string(copy);
+		const unsigned char *p = (const unsigned char *)s;
+
+		while (*p) {
+			n = utf8_char(p);
+			if (n) {
+				buf_add(&clean, p, n);
+				p += n;
+			} else {
+				buf_addch(&clean, '?');
+				p++;
+			}
+		}
+		j = json_string(buf_cstr(&clean));
 	}
 	n = json_dumpb(j, NULL, 0, JSON_ENCODE_ANY);
 	buf_grow(out, n);
 	json_dumpb(j, out->ptr + out->len, n, JSON_ENCODE_ANY);
 	buf_setlen(out, out->len + n);
 	json_decref(j);
-	free(copy);
+	buf_release(&clean);
 }
 
 static void add_json(struct buf *out, const json_t *j)

@@ -729,13 +729,19 @@ static void test_encode_error(void **state)
 	serve_encode_error(&out, &err, 1);
 	assert_string_equal(out.ptr, "{\"error\":\"bad \\\"x\\\"\\n\"}");
 
-	/* A message quoting bytes that are not UTF-8 is still valid JSON. */
+	/*
+	 * A message quoting bytes that are not UTF-8 is still valid JSON:
+	 * each stray byte is '?', valid characters stay.
+	 */
 	buf_reset(&out);
-	serve_error_set(&err, 400, "BAD_REQUEST", "got \"\xff\xc3\"");
+	serve_error_set(&err, 400, "BAD_REQUEST", "got \"\xff\xc3\" "
+			"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 \xc0\xaf \xed\xa0\x80 "
+			"\xf4\x90\x80\x80 \xe0\x80\xaf \xe2\x82");
 	serve_encode_error(&out, &err, 0);
 	j = parse(&out);
 	assert_string_equal(json_string_value(json_object_get(j, "message")),
-			    "got \"??\"");
+			    "got \"??\" \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80 ?? ??? "
+			    "???? ??? ??");
 	json_decref(j);
 	buf_release(&out);
 }
