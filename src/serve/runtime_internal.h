@@ -111,6 +111,12 @@ struct serve_runtime {
 /* runtime.c */
 void rt_log(struct serve_runtime *rt, const char *fmt, ...) CAIRN_PRINTF(2, 3);
 int64_t rt_now_ms(void);
+void rt_record(struct serve_runtime *rt, const char *action,
+	       const char *model, uint64_t version, json_t *details,
+	       const char *reason);
+int rt_parse_alias(struct rt_slot *s, const char *uri);
+
+/* runtime_table.c */
 struct rt_table *rt_enter(struct serve_runtime *rt, unsigned *ticket);
 void rt_leave(struct serve_runtime *rt, unsigned ticket);
 void rt_version_get(struct rt_version *v);
@@ -122,10 +128,6 @@ int rt_load(struct rt_version **out, struct serve_runtime *rt,
 void rt_publish(struct serve_runtime *rt);
 void rt_slot_push(struct serve_runtime *rt, struct rt_slot *s,
 		  struct rt_version *v);
-void rt_record(struct serve_runtime *rt, const char *action,
-	       const char *model, uint64_t version, json_t *details,
-	       const char *reason);
-int rt_parse_alias(struct rt_slot *s, const char *uri);
 int rt_traffic(const struct serve_runtime *rt, enum rt_role r);
 
 /* runtime_follow.c */
