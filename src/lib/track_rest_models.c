@@ -157,7 +157,7 @@ int rest_deployment_event_parse(cairn_deployment_event *e, char **details,
 	    (d && !json_is_object(d)))
 		return malformed("deployment event");
 	e->version = (uint64_t)version;
-	*details = json_dumps(d ? d : json_object(), JSON_COMPACT | JSON_SORT_KEYS);
+	*details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : xstrdup("{}");
 	e->details = *details ? *details : "{}";
 	return 0;
 }

@@ -483,6 +483,10 @@ static void test_rest_parse(void **state)
 	assert_string_equal(e.details, "{\"to\":3}");
 	assert_null(e.reason);
 	free(details);
+	json_object_del(o, "details");
+	assert_int_equal(rest_deployment_event_parse(&e, &details, o), 0);
+	assert_string_equal(e.details, "{}");
+	free(details);
 	json_object_set_new(o, "details", json_integer(3));
 	assert_int_equal(rest_deployment_event_parse(&e, &details, o), CAIRN_ERROR);
 	free(details);
