@@ -196,6 +196,9 @@ void serve_metrics_render(struct buf *out,
 	counter(out, "shadow_agreed_total",
 		"Mirrored requests where the shadow agreed with the primary.",
 		c->shadow_agreed);
+	counter(out, "shadow_dropped_total",
+		"Copies of requests not mirrored: the shadow's queue was full.",
+		c->shadow_dropped);
 	if (c->shadow_requests) {
 		family(out, "shadow_agreement_ratio", "gauge",
 		       "Share of mirrored requests where the shadow agreed with the primary.");

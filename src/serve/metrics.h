@@ -5,11 +5,11 @@
  * (counters, by model, version and role), client_errors_total,
  * request_duration_seconds (histogram on serve_latency_bounds),
  * loaded_versions (gauge), version_memory_bytes (gauge, by version),
- * traffic_percent (gauge, by role), shadow_requests_total and
- * shadow_agreed_total (counters), shadow_agreement_ratio (gauge, once the
- * shadow answered), swaps_total, rollbacks_total and load_failures_total
- * (counters). Label values are escaped as the format requires
- * (backslash, quote, newline).
+ * traffic_percent (gauge, by role), shadow_requests_total,
+ * shadow_agreed_total and shadow_dropped_total (counters),
+ * shadow_agreement_ratio (gauge, once the shadow answered), swaps_total,
+ * rollbacks_total and load_failures_total (counters). Label values are
+ * escaped as the format requires (backslash, quote, newline).
  */
 #ifndef CAIRN_SERVE_METRICS_H
 #define CAIRN_SERVE_METRICS_H
@@ -33,6 +33,7 @@ struct serve_metrics_version {
 struct serve_metrics_counters {
 	uint64_t swaps, rollbacks, load_failures;
 	uint64_t shadow_requests, shadow_agreed; /* agreement = agreed/requests */
+	uint64_t shadow_dropped;  /* copies dropped: the shadow's queue was full */
 };
 
 void serve_metrics_render(struct buf *out,

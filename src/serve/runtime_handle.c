@@ -307,6 +307,7 @@ static void metrics(struct serve_runtime *rt, struct serve_response *res)
 	c.load_failures = atomic_load(&rt->load_failures);
 	c.shadow_requests = atomic_load(&rt->shadow_requests);
 	c.shadow_agreed = atomic_load(&rt->shadow_agreed);
+	c.shadow_dropped = atomic_load(&rt->shadow_dropped);
 	res->status = 200;
 	res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	serve_metrics_render(&res->body, mv, n, &c);

@@ -106,6 +106,7 @@ test_expect_success 'a shadow sees every request; the primary answers' '
 		grep -q "^cairn_serve_shadow_requests_total 50" m; do
 		n=$((n + 1)); test $n -lt 100; sleep 0.05; done &&
 	grep "^cairn_serve_shadow_agreed_total 0" m &&
+	grep "^cairn_serve_shadow_dropped_total 0" m &&
 	grep "^cairn_serve_shadow_agreement_ratio 0" m &&
 	grep "^cairn_serve_requests_total{.*version=\"2\".*role=\"shadow\".*} 50" m
 '

@@ -154,6 +154,7 @@ static void test_render(void **state)
 	assert_has(out.ptr, "# TYPE cairn_serve_shadow_agreement_ratio gauge\n");
 	assert_has(out.ptr, "\ncairn_serve_shadow_agreement_ratio 0.75\n");
 	assert_has(out.ptr, "\ncairn_serve_shadow_agreed_total 6\n");
+	assert_has(out.ptr, "\ncairn_serve_shadow_dropped_total 0\n");
 	buf_release(&out);
 	serve_stats_free(s);
 }
