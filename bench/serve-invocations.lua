@@ -5,12 +5,17 @@
 -- With BENCH_VERSIONS=1, response() also counts the X-Cairn-Model-Version
 -- of each response (missing: "none"), per thread; wrk calls it for every
 -- response, which costs the client some speed, so it is only for the swap
--- run. done() prints "name value" lines for the shell to read: ok, non2xx,
--- socket_errors, duration_s, lat_p50_ms, lat_p99_ms, lat_max_ms, rps and
+-- run. With BENCH_PACE_MS=N, each connection waits N ms after each
+-- response before its next request (wrk's delay()), which holds the rate
+-- near connections / (N ms + latency) instead of as fast as the server
+-- goes: the latency at a given rate, not at saturation. done() prints
+-- "name value" lines for the shell to read: ok, non2xx, socket_errors,
+-- duration_s, lat_p50_ms, lat_p99_ms, lat_max_ms, rps and
 -- "version NAME/N COUNT".
 
 local path = os.getenv("BENCH_BODIES") or error("BENCH_BODIES is not set")
 local count_versions = os.getenv("BENCH_VERSIONS") == "1"
+local pace = tonumber(os.getenv("BENCH_PACE_MS") or "")
 local threads = {}
 local nthreads = 0
 
@@ -37,9 +42,6 @@ function init(args)
 		error("no bodies in " .. path)
 	end
 	next_req = (tid * 7) % nreqs + 1
-	if not count_versions then
-		response = nil
-	end
 end
 
 function request()
@@ -48,9 +50,19 @@ function request()
 	return r
 end
 
-function response(status, headers, body)
-	local v = headers["X-Cairn-Model-Version"] or headers["x-cairn-model-version"] or "none"
-	versions[v] = (versions[v] or 0) + 1
+-- wrk looks for response() and delay() once the script is loaded.
+if count_versions then
+	function response(status, headers, body)
+		local v = headers["X-Cairn-Model-Version"] or
+			headers["x-cairn-model-version"] or "none"
+		versions[v] = (versions[v] or 0) + 1
+	end
+end
+
+if pace and pace > 0 then
+	function delay()
+		return pace
+	end
 end
 
 function done(summary, latency, requests)
