@@ -2,7 +2,8 @@
  * db_sqlite_lineage.c: the lineage queries of the SQLite backend
  * (lineage.h). The runs that used a data set version come from
  * run_inputs through its (dataset, version) index, so the question costs
- * one index range however many runs the store holds; the data set
+ * one index range however many runs the store holds, in the order the
+ * runs started (ties in the order they were created); the data set
  * versions a run produced come from dataset_versions' run_id index.
  */
 #include "lib/db_sqlite.h"
@@ -21,7 +22,7 @@ int db_runs_using(struct db *db, const char *name, uint64_t version,
 	if ((ret = sqlite__prepare(&st, db, "SELECT r.run_uuid, i.context FROM "
 				   "run_inputs i JOIN runs r ON r.id = i.run "
 				   "WHERE i.dataset = ?1 AND i.version = ?2 "
-				   "ORDER BY r.start_time, r.run_uuid, i.context")) < 0)
+				   "ORDER BY r.start_time, r.id, i.context")) < 0)
 		return ret;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)version);

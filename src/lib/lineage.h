@@ -12,8 +12,9 @@ struct db;
 
 /*
  * Call cb with the id of every run that recorded version `version` of
- * data set `name` as an input, and the context it gave, by run then
- * context; a non-zero return stops the walk and is returned.
+ * data set `name` as an input, and the context it gave, by the runs'
+ * start (ties in creation order) then context; a non-zero return stops
+ * the walk and is returned.
  */
 int db_runs_using(struct db *db, const char *name, uint64_t version,
 		  int (*cb)(const char *run_id, const char *context,
