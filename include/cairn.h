@@ -1096,6 +1096,27 @@ int cairn_model_alias_at(uint64_t *version, cairn_repo *repo, const char *name,
 int cairn_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
 			 const char *alias, const char *reason);
 
+typedef struct {
+	unsigned int version;
+	const char *reason;  /* why, recorded with the move (may be NULL) */
+	int expect_set;      /* compare-and-swap on the alias's holder: */
+	uint64_t expect;     /* the version that must hold it now */
+} cairn_model_rollback_options;
+#define CAIRN_MODEL_ROLLBACK_OPTIONS_VERSION 1
+#define CAIRN_MODEL_ROLLBACK_OPTIONS_INIT { CAIRN_MODEL_ROLLBACK_OPTIONS_VERSION, NULL, 0, 0 }
+
+/**
+ * cairn_model_rollback() with options (opts may be NULL). With
+ * expect_set, the rollback happens only if the alias is still held by
+ * the version expected, checked in the same transaction as the move:
+ * otherwise CAIRN_ECONFLICT and nothing changes. So of several processes
+ * that each decide to roll back the version they saw, one moves the
+ * alias and the others learn it moved, instead of walking further back.
+ */
+int cairn_model_rollback_ext(uint64_t *to, cairn_repo *repo, const char *name,
+			     const char *alias,
+			     const cairn_model_rollback_options *opts);
+
 /**
  * Resolve a model URI to a version: models:/NAME/VERSION,
  * models:/NAME/STAGE (the highest version in the stage), models:/NAME@ALIAS,

@@ -3,7 +3,8 @@
  * controlled moves of aliases and the record of them.
  *
  *   promote NAME VERSION --to ALIAS [--expect N|none] --reason TEXT
- *   rollback NAME [--alias ALIAS] --reason TEXT       (ALIAS: production)
+ *   rollback NAME [--alias ALIAS] [--expect N] --reason TEXT
+ *                                                     (ALIAS: production)
  *   history NAME [--alias ALIAS] [--json]
  *   at NAME@ALIAS --time TIME                         (UTC)
  *
@@ -73,26 +74,32 @@ int models_rollback(int argc, char **argv, cairn_repo *repo)
 {
 	static const struct option opts[] = {
 		{ "alias", required_argument, NULL, 'a' },
+		{ "expect", required_argument, NULL, 'e' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *alias = "production", *reason = NULL;
+	cairn_model_rollback_options o = CAIRN_MODEL_ROLLBACK_OPTIONS_INIT;
+	const char *alias = "production";
 	uint64_t to;
 	int opt;
 
 	while ((opt = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
-		if (opt == 'a')
+		if (opt == 'a') {
 			alias = optarg;
-		else if (opt == 'r')
-			reason = optarg;
-		else
+		} else if (opt == 'e') {
+			o.expect_set = 1;
+			o.expect = version_arg(optarg);
+		} else if (opt == 'r') {
+			o.reason = optarg;
+		} else {
 			cli_usage(models_self(), NULL);
+		}
 	}
 	if (argc - 1 - optind != 1)
 		cli_usage(models_self(), "'models rollback' takes a model");
-	if (!reason || !*reason)
+	if (!o.reason || !*o.reason)
 		cli_usage(models_self(), "'models rollback' needs --reason");
-	if (cairn_model_rollback(&to, repo, argv[optind + 1], alias, reason) < 0)
+	if (cairn_model_rollback_ext(&to, repo, argv[optind + 1], alias, &o) < 0)
 		return cli_lib_error();
 	printf("%s@%s rolled back to version %llu (verified)\n", argv[optind + 1],
 	       alias, (unsigned long long)to);

@@ -15,7 +15,11 @@
  * holder, a rollback pops back to the one below (passing over versions
  * deleted since and moments without a holder). So repeated rollbacks walk
  * further back, and a rollback is itself recorded, with its reason, as
- * the event replay pops on.
+ * the event replay pops on. The move itself is a compare-and-swap on the
+ * holder the history ends with (or, with expect_set, the holder the
+ * caller saw), checked in the move's transaction: a process that decided
+ * to roll back version N does nothing if someone else already moved the
+ * alias off N, rather than walking one step further back.
  *
  * Events are written under the name the model had at the time, so
  * history first walks the model.rename events back from the current name
@@ -24,6 +28,7 @@
  * a name used again later by another model is thus not mixed in.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -265,12 +270,27 @@ static int stack_move(const cairn_model_move *m, void *payload)
 int cairn_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
 			 const char *alias, const char *reason)
 {
+	cairn_model_rollback_options o = CAIRN_MODEL_ROLLBACK_OPTIONS_INIT;
+
+	o.reason = reason;
+	return cairn_model_rollback_ext(to, repo, name, alias, &o);
+}
+
+int cairn_model_rollback_ext(uint64_t *to, cairn_repo *repo, const char *name,
+			     const char *alias,
+			     const cairn_model_rollback_options *opts)
+{
+	static const cairn_model_rollback_options none =
+		CAIRN_MODEL_ROLLBACK_OPTIONS_INIT;
+
 	*to = 0;
-	return repo->track->model_rollback(to, repo, name, alias, reason);
+	return repo->track->model_rollback(to, repo, name, alias,
+					   opts ? opts : &none);
 }
 
 int local_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
-			 const char *alias, const char *reason)
+			 const char *alias,
+			 const cairn_model_rollback_options *opts)
 {
 	struct stack s = { NULL, 0, 0 };
 	cairn_model_version *v = NULL;
@@ -283,6 +303,21 @@ int local_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
 	    (err = cairn_model_history(repo, name, alias, stack_move, &s)) < 0)
 		goto done;
 	current = s.n ? s.v[s.n - 1] : 0;
+	if (opts->expect_set && current != opts->expect) {
+		char held[32];
+
+		if (current)
+			snprintf(held, sizeof(held), "version %llu",
+				 (unsigned long long)current);
+		else
+			snprintf(held, sizeof(held), "no version");
+		err = cairn_error_setc(CAIRN_ECONFLICT, CAIRN_ERRCLASS_INVALID,
+				       "alias '%s' of model '%s' is held by %s, not "
+				       "version %llu as expected: it was moved "
+				       "meanwhile; nothing rolled back", alias, name,
+				       held, (unsigned long long)opts->expect);
+		goto done;
+	}
 	if (!current) {
 		err = cairn_error_setc(CAIRN_ENOTFOUND, CAIRN_ERRCLASS_INVALID,
 				       "alias '%s' of model '%s' is not set; nothing "
@@ -310,7 +345,7 @@ int local_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
 	if ((err = cairn_model_verify(repo, v)) < 0)
 		goto done;
 	if ((err = registry__move_alias(repo, name, alias, v->version, 1, current,
-					"model.alias.rollback", reason, 0)) == 0)
+					"model.alias.rollback", opts->reason, 0)) == 0)
 		*to = v->version;
 done:
 	cairn_model_version_free(v);

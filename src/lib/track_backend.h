@@ -112,7 +112,8 @@ struct track_backend {
 	int (*model_download)(cairn_repo *repo, const cairn_model_version *v,
 			      const char *dest);
 	int (*model_rollback)(uint64_t *to, cairn_repo *repo, const char *name,
-			      const char *alias, const char *reason);
+			      const char *alias,
+			      const cairn_model_rollback_options *opts);
 
 	/* deployments (deployment.c checks names, URIs, actions, details) */
 	int (*deployment_set)(cairn_repo *repo, const cairn_deployment *d,

@@ -79,7 +79,8 @@ int local_model_resolve(cairn_model_version **out, cairn_repo *repo,
 int local_model_download(cairn_repo *repo, const cairn_model_version *v,
 			 const char *dest);
 int local_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
-			 const char *alias, const char *reason);
+			 const char *alias,
+			 const cairn_model_rollback_options *opts);
 int local_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 			 const char *reason);
 int local_deployment_get(cairn_deployment **out, cairn_repo *repo,

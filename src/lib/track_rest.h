@@ -83,7 +83,8 @@ int rest_model_resolve(cairn_model_version **out, cairn_repo *repo,
 int rest_model_download(cairn_repo *repo, const cairn_model_version *v,
 			const char *dest);
 int rest_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
-			const char *alias, const char *reason);
+			const char *alias,
+			const cairn_model_rollback_options *opts);
 int rest_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 			const char *reason);
 int rest_deployment_get(cairn_deployment **out, cairn_repo *repo,

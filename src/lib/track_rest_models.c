@@ -7,7 +7,8 @@
  *                         content id)
  *   model_download   the version's files through the read-only proxy
  *                    registered-models/NAME/VERSION/..., then verified here
- *   model_rollback   POST cairn/models/rollback
+ *   model_rollback   POST cairn/models/rollback ("expect": the holder
+ *                    expected, checked by the server in the move's transaction)
  *   deployment_*     cairn/deployments/{set,get,list,record,events}
  *
  * A download trusts nothing the server says but the content id it pinned
@@ -306,15 +307,19 @@ done:
 }
 
 int rest_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
-			const char *alias, const char *reason)
+			const char *alias,
+			const cairn_model_rollback_options *opts)
 {
 	json_t *res = NULL, *req = json_pack("{s:s, s:s}", "name", name, "alias",
 					     alias);
 	cairn_model_version *v = NULL;
 	int err;
 
-	if (reason)
-		json_object_set_new(req, "reason", json_string(reason));
+	if (opts->reason)
+		json_object_set_new(req, "reason", json_string(opts->reason));
+	if (opts->expect_set)
+		json_object_set_new(req, "expect",
+				    json_integer((json_int_t)opts->expect));
 	if ((err = rest_call(&res, conn(repo), "POST", "cairn/models/rollback",
 			     req)) < 0)
 		return err;

@@ -17,10 +17,14 @@
  *  3. the SLO guard: the version of an alias that replaced a previous
  *     holder by a promotion (not by a rollback) is "armed"; when its
  *     window breaks the budget, the alias is rolled back
- *     (cairn_model_rollback(), with the figures as the reason), the
+ *     (cairn_model_rollback_ext(), with the figures as the reason), the
  *     rollback recorded, and the next poll runs at once, which flips to
  *     the previous holder, still loaded. A version is rolled back once;
- *     one reached by a rollback is not armed (no cascade).
+ *     one reached by a rollback is not armed (no cascade). The rollback
+ *     is a compare-and-swap on the version guarded: when replicas guard
+ *     the same alias and all judge a breach, one moves it, and the
+ *     others get a conflict, log it, record nothing and follow the move
+ *     (without it they would each roll back one step further).
  * The thread sleeps on a condition variable, so stopping is immediate.
  */
 #include <errno.h>
@@ -68,16 +72,17 @@ int rt_guard_arm(struct serve_runtime *rt, struct rt_slot *s)
 	return 0;
 }
 
-/* 1 if the guard rolled an alias back. */
+/* 1 if the alias moved off the version guarded (poll again at once). */
 static int guard_check(struct serve_runtime *rt, enum rt_role r)
 {
+	cairn_model_rollback_options o = CAIRN_MODEL_ROLLBACK_OPTIONS_INIT;
 	struct rt_slot *s = &rt->slot[r];
 	cairn_model_version *mv = NULL;
 	struct buf why = BUF_INIT, reason = BUF_INIT;
 	struct serve_window w;
 	struct rt_version *v;
 	uint64_t to = 0;
-	int done = 0;
+	int done = 0, err;
 
 	if (!s->armed || !s->nkept)
 		return 0;
@@ -92,8 +97,20 @@ static int guard_check(struct serve_runtime *rt, enum rt_role r)
 		goto out;
 	buf_printf(&reason, "SLO guard of deployment %s: %s", rt->name,
 		   buf_cstr(&why));
-	if (cairn_model_rollback(&to, rt->repo, s->model, s->alias,
-				 buf_cstr(&reason)) < 0) {
+	o.reason = buf_cstr(&reason);
+	o.expect_set = 1;
+	o.expect = v->number;
+	if ((err = cairn_model_rollback_ext(&to, rt->repo, s->model, s->alias,
+					    &o)) == CAIRN_ECONFLICT) {
+		/* Another process (a replica's guard) moved it first. */
+		rt_log(rt, "%s %s broke its budget (%s); alias '%s' was moved "
+		       "meanwhile, not rolled back here: %s", rt_role_names[r],
+		       v->label, buf_cstr(&why), s->alias,
+		       cairn_error_last()->message);
+		done = 1;
+		goto out;
+	}
+	if (err < 0) {
 		rt_log(rt, "%s %s broke its budget (%s) but cannot be rolled "
 		       "back: %s", rt_role_names[r], v->label, buf_cstr(&why),
 		       cairn_error_last()->message);

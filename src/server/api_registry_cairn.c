@@ -1,7 +1,7 @@
 /*
  * api_registry_cairn.c: cairn's own registry routes under /cairn/models/
- * (docs/api.md): the controlled moves MLflow has no API for (promote with
- * a reason and a compare-and-swap, rollback), the record of moves
+ * (docs/api.md): the controlled moves MLflow has no API for (promote and
+ * rollback, with a reason and a compare-and-swap), the record of moves
  * (history, what held an alias at a time), URI resolution and the
  * metadata JSON. They call the same library functions as `cairn models`.
  *
@@ -81,15 +81,27 @@ int api_cairn_models_promote(cairn_repo *repo, json_t *params,
 int api_cairn_models_rollback(cairn_repo *repo, json_t *params,
 			      struct api_result *res)
 {
-	const char *name, *alias = "production", *reason = NULL;
+	cairn_model_rollback_options o = CAIRN_MODEL_ROLLBACK_OPTIONS_INIT;
+	const char *name, *alias = "production";
 	uint64_t to;
+	int64_t n;
 	int err;
 
 	if (api_get_string(&name, params, "name", 1, res) < 0 ||
 	    api_get_string(&alias, params, "alias", 0, res) < 0 ||
-	    api_get_string(&reason, params, "reason", 0, res) < 0)
+	    api_get_string(&o.reason, params, "reason", 0, res) < 0)
 		return -1;
-	if ((err = cairn_model_rollback(&to, repo, name, alias, reason)) < 0)
+	if (json_object_get(params, "expect")) {
+		if (api_get_int64(&n, params, "expect", 1, res) < 0)
+			return -1;
+		if (n < 1)
+			return api_fail(res, 400, "INVALID_PARAMETER_VALUE",
+					"'expect' must be a version number, not %lld",
+					(long long)n);
+		o.expect_set = 1;
+		o.expect = (uint64_t)n;
+	}
+	if ((err = cairn_model_rollback_ext(&to, repo, name, alias, &o)) < 0)
 		return api_fail_cairn(res, err);
 	return answer_version(res, repo, name, to);
 }

@@ -3,8 +3,9 @@
 # (Archived versions refused, --expect as a compare-and-swap that one of
 # two racing promotions loses), history of alias and stage moves with
 # actor and reason, "at" answering what held an alias at a time, and
-# rollback: one step back after verifying the bytes, further back when
-# repeated, passing over deleted versions, refusing tampered content.
+# rollback: one step back after verifying the bytes (--expect: only from
+# the holder named), further back when repeated, passing over deleted
+# versions, refusing tampered content.
 . "$TEST_DIRECTORY/lib.sh"
 
 now_ms() {
@@ -77,8 +78,14 @@ test_expect_success 'at: what held the alias then' '
 '
 
 test_expect_success 'rollback walks back one step at a time, verified' '
-	cd p && cairn models rollback m --reason "latency regression" >out &&
+	cd p && test_must_fail 1 cairn models rollback m --expect 2 --reason r &&
+	test_stderr_contains "held by version 3, not version 2 as expected" &&
+	test_must_fail 129 cairn models rollback m --expect none --reason r &&
+	cairn models rollback m --expect 3 --reason "latency regression" >out &&
 	grep "rolled back to version 2 (verified)" out &&
+	cairn models show models:/m@production >out && grep "^version     2" out &&
+	test_must_fail 1 cairn models rollback m --expect 3 --reason "again" &&
+	test_stderr_contains "held by version 2, not version 3 as expected" &&
 	cairn models show models:/m@production >out && grep "^version     2" out &&
 	cairn models rollback m --reason "still bad" >out && grep "version 1" out &&
 	test_must_fail 1 cairn models rollback m --reason "nothing left" &&

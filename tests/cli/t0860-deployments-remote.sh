@@ -88,7 +88,9 @@ test_expect_success 'rollback through the server, recorded there' '
 	cairn models promote iris 1 --to production --reason "first" &&
 	cairn models promote iris 2 --to production --reason "second" &&
 	cd .. && server_start p s &&
-	remote models rollback iris --reason "v2 is broken" >out &&
+	test_must_fail 1 remote models rollback iris --expect 1 --reason "stale" &&
+	test_stderr_contains "held by version 2, not version 1 as expected" &&
+	remote models rollback iris --expect 2 --reason "v2 is broken" >out &&
 	grep "rolled back to version 1" out &&
 	(cd p && cairn models show models:/iris@production --json) | grep "\"version\": \"1\"" &&
 	(cd p && cairn audit log --action model.alias.rollback) | grep "reason: v2 is broken" &&

@@ -355,6 +355,55 @@ static void test_promote_and_rollback(void **state)
 	assert_int_equal(resolve(f->repo, "models:/m@prod"), 1);
 }
 
+static int count_rollbacks(const cairn_model_move *m, void *payload)
+{
+	if (!strcmp(m->action, "model.alias.rollback"))
+		(*(int *)payload)++;
+	return 0;
+}
+
+/* Two guards that both saw version 3 break its budget: one rollback. */
+static void test_rollback_expect(void **state)
+{
+	struct fixture *f = *state;
+	cairn_model_rollback_options ro = CAIRN_MODEL_ROLLBACK_OPTIONS_INIT;
+	cairn_model_promote_options o = CAIRN_MODEL_PROMOTE_OPTIONS_INIT;
+	uint64_t to = 99;
+	int i, n = 0;
+
+	put("m/a", "a");
+	assert_int_equal(cairn_model_create(f->repo, "m", NULL, NULL, 0), 0);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(reg(f->repo, "m", "m"), (uint64_t)i);
+	ro.reason = "guard";
+	ro.expect_set = 1;
+	ro.expect = 3;
+	/* Not set at all: the holder expected is not there either. */
+	assert_int_equal(cairn_model_rollback_ext(&to, f->repo, "m", "prod", &ro),
+			 CAIRN_ECONFLICT);
+	assert_non_null(strstr(cairn_error_last()->message, "held by no version"));
+	assert_int_equal(to, 0);
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(cairn_model_promote(f->repo, "m", (uint64_t)i, "prod", &o), 0);
+	assert_int_equal(cairn_model_rollback_ext(&to, f->repo, "m", "prod", &ro), 0);
+	assert_int_equal(to, 2);
+	/* The second guard: refused, named, and nothing moved or recorded. */
+	assert_int_equal(cairn_model_rollback_ext(&to, f->repo, "m", "prod", &ro),
+			 CAIRN_ECONFLICT);
+	assert_int_equal(to, 0);
+	assert_non_null(strstr(cairn_error_last()->message,
+			       "held by version 2, not version 3 as expected"));
+	assert_int_equal(resolve(f->repo, "models:/m@prod"), 2);
+	assert_int_equal(cairn_model_history(f->repo, "m", "prod", count_rollbacks, &n), 0);
+	assert_int_equal(n, 1);
+	/* Expecting the holder it has goes on back; NULL options as plain. */
+	ro.expect = 2;
+	assert_int_equal(cairn_model_rollback_ext(&to, f->repo, "m", "prod", &ro), 0);
+	assert_int_equal(to, 1);
+	assert_int_equal(cairn_model_rollback_ext(&to, f->repo, "m", "prod", NULL),
+			 CAIRN_ENOTFOUND);
+}
+
 static void test_refusals_change_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -483,6 +532,7 @@ int main(void)
 		T(test_register_and_resolve),
 		T(test_audit_events),
 		T(test_promote_and_rollback),
+		T(test_rollback_expect),
 		T(test_refusals_change_nothing),
 		T(test_search_pages),
 		T(test_json_shapes),
