@@ -2,8 +2,8 @@
 # cairn serve's traffic: a canary answers its percent of requests (at
 # random, or sticky per routing key), `cairn deployments set` changes the
 # percent of the running server, and a shadow sees a copy of every request
-# while the primary answers, its agreement counted in /metrics and in the
-# deployment's stop record.
+# the primary answered (not of those refused), its agreement counted in
+# /metrics and in the deployment's stop record.
 . "$TEST_DIRECTORY/lib.sh"
 . "$TEST_DIRECTORY/lib-serve.sh"
 . "$TEST_DIRECTORY/lib-serve-run.sh"
@@ -111,12 +111,26 @@ test_expect_success 'a shadow sees every request; the primary answers' '
 	grep "^cairn_serve_requests_total{.*version=\"2\".*role=\"shadow\".*} 50" m
 '
 
+test_expect_success 'only requests the primary answered are mirrored' '
+	cairn help serve | tr "\n" " " | grep "copy of each request the primary answered" &&
+	for i in 1 2 3; do
+		serve_post t /invocations application/json "{\"instances\": [[1, 2]]}" >out &&
+		grep -i "^HTTP/1.1 400" h || return 1
+	done &&
+	serve_count t 1 >c &&
+	n=0 && until curl -s "$(serve_url t)/metrics" >m &&
+		test "$(sed -n "s/^cairn_serve_shadow_requests_total //p" m)" -ge 51; do
+		n=$((n + 1)); test $n -lt 100; sleep 0.05; done &&
+	sleep 0.2 && curl -s "$(serve_url t)/metrics" >m &&
+	grep "^cairn_serve_shadow_requests_total 51$" m
+'
+
 test_expect_success 'a shadow of the same model agrees, and the stop record sums it up' '
 	cd p && cairn deployments set mirror --shadow models:/churn/1 --reason same &&
 	serve_wait_for ../t.err "shadow models:/churn/1: churn/2 -> churn/1" &&
 	cd .. && serve_count t 30 >c &&
 	n=0 && until curl -s "$(serve_url t)/metrics" >m &&
-		grep -q "^cairn_serve_shadow_requests_total 80" m; do
+		grep -q "^cairn_serve_shadow_requests_total 81" m; do
 		n=$((n + 1)); test $n -lt 100; sleep 0.05; done &&
 	grep "^cairn_serve_shadow_agreed_total 30" m &&
 	serve_stop t &&
@@ -126,9 +140,9 @@ import json
 j = json.load(open(\"j\"))
 stop = [e for e in j[\"events\"] if e.get(\"event\", e.get(\"action\")) == \"deployment.stop\"][-1]
 d = stop[\"details\"] if isinstance(stop[\"details\"], dict) else json.loads(stop[\"details\"])
-assert d[\"shadow\"][\"requests\"] == 80 and d[\"shadow\"][\"agreed\"] == 30, d
+assert d[\"shadow\"][\"requests\"] == 81 and d[\"shadow\"][\"agreed\"] == 30, d
 old = [v for v in d[\"served\"] if v[\"version\"] == \"churn/2\"][0]
-assert old[\"requests\"] == 50 and old[\"mean_ms\"] > 0 and old[\"p99_ms\"] > 0, d
+assert old[\"requests\"] == 51 and old[\"mean_ms\"] > 0 and old[\"p99_ms\"] > 0, d
 "
 '
 
