@@ -35,8 +35,14 @@ int serve_error_set(struct serve_error *err, int status, const char *code,
 
 	err->status = status;
 	err->code = code;
+	err->model_fault = 0;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int serve_error_is_versions(const struct serve_error *err)
+{
+	return err->status >= 500 || err->model_fault;
 }

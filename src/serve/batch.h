@@ -37,10 +37,18 @@ struct serve_predictions {
 	json_t *json;    /* a JSON array, one element per row, or NULL */
 };
 
-/* An answer that is not a prediction, as the front door sends it. */
+/*
+ * An answer that is not a prediction, as the front door sends it.
+ * model_fault marks an error the model made on input it should take (a
+ * predict() that raised, XGBoost failing on a batch of the right shape):
+ * its status stays what MLflow answers (400), but it counts against the
+ * version, as a 5xx does, not as the client's mistake. serve_error_set()
+ * clears it; a flavor sets it after.
+ */
 struct serve_error {
 	int status;        /* HTTP status: 400, 404, 413, 415, 500, 503, 504 */
 	const char *code;  /* MLflow error code (static): "BAD_REQUEST", ... */
+	int model_fault;   /* the version's fault whatever the status */
 	char message[512];
 };
 
@@ -50,5 +58,8 @@ void serve_predictions_release(struct serve_predictions *p);
 /* Fill err; returns -1, so "return serve_error_set(...)" is one line. */
 int serve_error_set(struct serve_error *err, int status, const char *code,
 		    const char *fmt, ...) CAIRN_PRINTF(4, 5);
+
+/* Whether err counts against the version: a 5xx or a model fault. */
+int serve_error_is_versions(const struct serve_error *err);
 
 #endif

@@ -12,8 +12,10 @@
  *
  * Rules: serve_model_predict() may be called from many threads at once
  * (a flavor serializes inside where it must); it never aborts on bad
- * input: a batch the model cannot take is a 400 in err, a worker that
- * crashed is a 500 (and the worker is restarted), one that hung is a 504.
+ * input: a batch the model cannot take is a 400 in err (with
+ * err->model_fault set when the batch had the right shape and the model
+ * failed on it: predict() raised, XGBoost failed), a worker that crashed
+ * is a 500 (and the worker is restarted), one that hung is a 504.
  * Loading happens after any fork() the process makes (libgomp is not
  * fork-safe), and the worker is started with posix_spawn.
  */

@@ -23,7 +23,8 @@
  *   - end of file or EPIPE (the worker died): reap, answer 500 with how
  *     it ended;
  *   - an answer that is not JSON or not ours: kill, answer 500;
- *   - {"error": ...} (the model raised): 400 with MLflow's message.
+ *   - {"error": ...} (the model raised): 400 with MLflow's message,
+ *     marked as the model's fault (it counts against the version).
  * A worker that is gone (killed, died, or found dead while idle) is
  * started again by the next request, which waits for its ready line.
  * The child is reaped on every path, and killed only while unreaped.
@@ -489,6 +490,7 @@ static int worker_ask(struct worker *w, const struct serve_batch *in,
 	if (json_is_string(json_object_get(answer, "error"))) {
 		serve_error_set(err, 400, "BAD_REQUEST", "%s%s", model_error_message,
 				json_string_value(json_object_get(answer, "error")));
+		err->model_fault = 1;
 		json_decref(answer);
 		return -1;
 	}

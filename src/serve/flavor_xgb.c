@@ -321,10 +321,14 @@ static int xgb_predict(void *impl, const struct serve_batch *in,
 		return serve_error_set(err, 400, "BAD_REQUEST",
 				       "the model takes %zu columns, the input has %zu",
 				       x->cols, in->cols);
+	/* The shape is right: XGBoost failing now is the model's fault. */
 	if (xgb_run(x, in->values, in->rows, in->cols, &out->values,
-		    &out->width, msg, sizeof(msg)) < 0)
-		return serve_error_set(err, 400, "BAD_REQUEST",
-				       "XGBoost cannot predict this input: %s", msg);
+		    &out->width, msg, sizeof(msg)) < 0) {
+		serve_error_set(err, 400, "BAD_REQUEST",
+				"XGBoost cannot predict this input: %s", msg);
+		err->model_fault = 1;
+		return -1;
+	}
 	out->rows = in->rows;
 	return 0;
 }

@@ -14,9 +14,10 @@
  * 404 if none), takes a reference on it, then decodes, conforms to the
  * model's columns, predicts and encodes, and names the version in
  * X-Cairn-Model-Version. Its latency (from arrival to the answer being
- * ready) and outcome go into the version's stats: a 5xx counts against
- * the version, a 4xx is the client's. A request the primary answered is
- * then copied to the shadow, if there is one.
+ * ready) and outcome go into the version's stats: a 5xx or a model's
+ * fault (serve_error.model_fault: a 400 the model caused) counts against
+ * the version, any other 4xx is the client's. A request the primary
+ * answered is then copied to the shadow, if there is one.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +51,7 @@ static void fail(struct serve_response *res, int v2, int status,
 
 	err.status = status;
 	err.code = code;
+	err.model_fault = 0;
 	vsnprintf(err.message, sizeof(err.message), fmt, ap);
 	res->status = status;
 	res->content_type = json_ctype;
@@ -247,7 +249,8 @@ static void predict(struct serve_runtime *rt, const struct serve_request *rq,
 		outcome = SERVE_OK;
 	} else {
 		answer_error(res, v2, err.status, err.code, "%s", err.message);
-		outcome = err.status >= 500 ? SERVE_ERROR : SERVE_CLIENT_ERROR;
+		outcome = serve_error_is_versions(&err) ? SERVE_ERROR :
+							  SERVE_CLIENT_ERROR;
 	}
 	serve_stats_record(p.v->stats, rt_now_ms(), serve_now_us() - rq->start_us,
 			   outcome);

@@ -98,7 +98,8 @@ static void shadow_run(struct serve_runtime *rt, struct shadow_job *j)
 	start = serve_now_us();
 	if (serve_batch_conform(&j->in, v->ncols, v->names, &err) < 0 ||
 	    serve_model_predict(v->m, &j->in, &out, &err) < 0)
-		outcome = err.status >= 500 ? SERVE_ERROR : SERVE_CLIENT_ERROR;
+		outcome = serve_error_is_versions(&err) ? SERVE_ERROR :
+							  SERVE_CLIENT_ERROR;
 	serve_stats_record(v->stats, rt_now_ms(), serve_now_us() - start, outcome);
 	atomic_fetch_add(&rt->shadow_requests, 1);
 	if (outcome == SERVE_OK &&

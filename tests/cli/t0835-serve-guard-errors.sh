@@ -2,7 +2,10 @@
 # cairn serve's SLO guard on errors: a version whose worker crashes on
 # every prediction (500s, counted at the front door) is promoted over a
 # good one, breaks the error budget and is rolled back by the server
-# itself; the deployment says why, with the measured error rate.
+# itself; the deployment says why, with the measured error rate. Then a
+# version whose predict() raises on valid input: MLflow's status (400) is
+# kept, but the error is the model's, not the client's, and it is rolled
+# back the same way.
 . "$TEST_DIRECTORY/lib.sh"
 . "$TEST_DIRECTORY/lib-serve.sh"
 . "$TEST_DIRECTORY/lib-serve-run.sh"
@@ -28,11 +31,12 @@ hammer_until() {
 	done
 }
 
-test_expect_success 'setup: a good XGBoost version and a crashing one' '
+test_expect_success 'setup: a good XGBoost version, a crashing one, a raising one' '
 	mkdir p && cd p && cairn init >/dev/null &&
 	serve_train_xgb good && serve_broken_model crash crash &&
+	serve_broken_model raise raise &&
 	cairn models create churn &&
-	for m in good crash; do cairn models register churn --from $m >/dev/null; done &&
+	for m in good crash raise; do cairn models register churn --from $m >/dev/null; done &&
 	cairn models promote churn 1 --to production --reason "good one"
 '
 
@@ -45,7 +49,32 @@ test_expect_success 'a version whose worker crashes breaks an error budget' '
 	hammer_until t churn/1 15 &&
 	grep "primary churn/2 broke its budget (error rate" t.err &&
 	cd p && cairn deployments show api >out && grep "deployment.rollback" out &&
-	grep "error rate" out && cd .. &&
+	grep "error rate" out
+'
+
+test_expect_success 'a version whose predict() raises is rolled back too' '
+	cd p && cairn models promote churn 3 --to production --reason "it raises" &&
+	cd .. && n=0 && until test "$(serving t)" = churn/3; do
+		n=$((n + 1)); test $n -lt 100; sleep 0.02; done &&
+	code=$(curl -s -o body -w "%{http_code}" -H "Content-Type: application/json" \
+		--data-binary "$BODY" "$(serve_url t)/invocations") &&
+	test "$code" = 400 && grep "broken on purpose" body &&
+	hammer_until t churn/1 15 &&
+	grep "primary churn/3 broke its budget (error rate" t.err &&
+	cd p && cairn models history churn --alias production >h &&
+	grep "rollback.*SLO guard of deployment api: error rate" h &&
+	cairn deployments show api --json >j &&
+	$SERVE_PY -c "
+import json
+j = json.load(open(\"j\"))
+rb = [e for e in j[\"events\"] if e.get(\"event\", e.get(\"action\")) == \"deployment.rollback\"]
+assert len(rb) == 2, j
+d = rb[-1][\"details\"]
+d = d if isinstance(d, dict) else json.loads(d)
+assert d[\"from\"] == 3 and d[\"to\"] == 1 and d[\"errors\"] >= 2, d
+" && cd .. &&
+	curl -s "$(serve_url t)/metrics" >m &&
+	grep "^cairn_serve_errors_total{.*version=\"3\"" m &&
 	serve_stop t
 '
 

@@ -370,6 +370,7 @@ static void test_sklearn(void **state)
 	assert_non_null(strstr(e.message, "Encountered an unexpected error "
 				"while evaluating the model"));
 	assert_non_null(strstr(e.message, "ValueError: Input X contains NaN"));
+	assert_true(e.model_fault);
 	serve_batch_release(&b);
 	serve_model_free(m);
 	assert_no_children();
@@ -430,6 +431,7 @@ static void test_worker_faults(void **state)
 	assert_int_equal(e.status, 400);
 	assert_non_null(strstr(e.message, "Error: ValueError: this model is "
 				"broken on purpose"));
+	assert_true(e.model_fault);
 	assert_int_equal(trap(m, 3, &e, &got), 0);
 	serve_model_free(m);
 	assert_no_children();
