@@ -25,6 +25,16 @@
 # model's predict (or sklearn's predict_fn), as MLflow's pyfunc does, on a
 # pandas DataFrame when pandas is there, else a numpy array, else lists.
 # The model's own prints go to stderr: stdout is the protocol's.
+#
+# A failed prediction logs its full traceback on stderr the first time
+# its exception type (module and name) is seen, then one line per failure
+# ("cairn worker: prediction failed: ValueError: ... (traceback above)").
+# One bad client sending 60 bad requests gets one traceback, not 60, and
+# a new kind of failure is still shown in full. This was chosen over a
+# time-based limit, which would hide the first traceback of a new kind of
+# error behind an old one's. The set of types seen is bounded (the types
+# a model raises are few; past 1,000, every failure is one line). A
+# restarted worker starts with an empty set.
 import importlib
 import inspect
 import json
@@ -138,6 +148,19 @@ def takes_params(fn):
         return False
 
 
+def report(e, shown):
+    kind = "%s.%s" % (type(e).__module__, type(e).__qualname__)
+    if kind not in shown and len(shown) < 1000:
+        shown.add(kind)
+        traceback.print_exc()
+    else:
+        print("cairn worker: prediction failed: %s: %s%s" %
+              (type(e).__name__, str(e).split("\n", 1)[0][:200],
+               " (traceback above)" if kind in shown else ""),
+              file=sys.stderr)
+    sys.stderr.flush()
+
+
 def main():
     model_dir, conf = sys.argv[1], json.loads(sys.argv[2])
     # The protocol's channel is fd 0 (and 1, the same socket); the model's
@@ -170,6 +193,7 @@ def main():
     send({"ready": True, "flavor": conf.get("flavor"), "columns": names,
           "n_features": count, "python": "%d.%d.%d" % sys.version_info[:3],
           "pid": os.getpid()})
+    shown = set()
     params_ok = takes_params(predict)
     # scikit-learn warns about a DataFrame given to a model fitted on arrays.
     frame = names is not None or not hasattr(model, "n_features_in_")
@@ -190,7 +214,7 @@ def main():
                 out = predict(x)
             send({"id": rid, "predictions": jsonable(out)})
         except Exception as e:
-            traceback.print_exc()
+            report(e, shown)
             send({"id": rid, "error": "%s: %s" % (type(e).__name__, e)})
 
 

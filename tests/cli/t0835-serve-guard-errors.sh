@@ -5,7 +5,7 @@
 # itself; the deployment says why, with the measured error rate. Then a
 # version whose predict() raises on valid input: MLflow's status (400) is
 # kept, but the error is the model's, not the client's, and it is rolled
-# back the same way.
+# back the same way; its worker logs the traceback once, not per request.
 . "$TEST_DIRECTORY/lib.sh"
 . "$TEST_DIRECTORY/lib-serve.sh"
 . "$TEST_DIRECTORY/lib-serve-run.sh"
@@ -76,6 +76,12 @@ assert d[\"from\"] == 3 and d[\"to\"] == 1 and d[\"errors\"] >= 2, d
 	curl -s "$(serve_url t)/metrics" >m &&
 	grep "^cairn_serve_errors_total{.*version=\"3\"" m &&
 	serve_stop t
+'
+
+test_expect_success 'the worker logs one traceback, then a line per failure' '
+	test "$(grep -c "^Traceback" t.err)" = 1 &&
+	grep "^ValueError: this model is broken on purpose" t.err &&
+	test "$(grep -c "^cairn worker: prediction failed: ValueError: this model is broken on purpose (traceback above)" t.err)" -ge 2
 '
 
 test_done
