@@ -18,7 +18,15 @@
  * an empty signal mask. It exits by itself when our end closes (EOF).
  *
  * One request at a time per worker (a mutex): send the request line,
- * read the answer line within timeout_ms. Faults:
+ * read the answer line within timeout_ms. The timeout counts from the
+ * request's arrival here, the wait for the mutex included (a timed lock
+ * on the same deadline), so requests queued behind a hung one each get
+ * their 504 after at most timeout_ms, not k times it. Faults:
+ *   - still waiting for the worker at the deadline: answer 504, the
+ *     worker untouched (the request holding it times out by itself);
+ *     a request that waited and then has to restart a dead worker gets
+ *     no time on top for the worker's start (one that came to an idle
+ *     worker does: a model's load is not its prediction);
  *   - no answer in time: SIGKILL the group, reap, answer 504;
  *   - end of file or EPIPE (the worker died): reap, answer 500 with how
  *     it ended;
@@ -433,24 +441,46 @@ static int worker_alive(struct worker *w)
 	return poll(&p, 1, 0) == 0;
 }
 
-/* Exchange one request and answer; the lock is held. */
-static int worker_ask(struct worker *w, const struct serve_batch *in,
+/* A 504 for a request whose time ran out before it was sent. */
+static int timed_out(struct worker *w, struct serve_error *err,
+		     const char *why)
+{
+	return serve_error_set(err, 504, "INTERNAL_ERROR",
+			       "the model did not answer within %d ms (%s)",
+			       w->timeout_ms, why);
+}
+
+/*
+ * Exchange one request and answer before deadline (CLOCK_MONOTONIC, ms);
+ * the lock is held, after a wait for it if waited.
+ */
+static int worker_ask(struct worker *w, long long deadline, int waited,
+		      const struct serve_batch *in,
 		      struct serve_predictions *out, struct serve_error *err)
 {
 	unsigned long long id = ++w->next_id;
-	long long deadline = now_ms() + w->timeout_ms;
 	struct buf req = BUF_INIT, line = BUF_INIT;
 	json_t *answer = NULL, *preds;
 	char how[64];
 	int rc;
 
+	/* The lock came just as the deadline passed: nothing is sent. */
+	if (!left_ms(deadline))
+		return timed_out(w, err, "it was busy with earlier requests");
 	if (!worker_alive(w)) {
 		worker_stop(w, 1);
 		if (worker_start(w, NULL) < 0)
 			return serve_error_set(err, 500, "INTERNAL_ERROR",
 					       "the model's worker does not start: %s",
 					       cairn_error_last()->message);
-		deadline = now_ms() + w->timeout_ms;
+		/*
+		 * The model's load does not count against a request that
+		 * came to an idle worker; one that queued has spent its time.
+		 */
+		if (!waited)
+			deadline = now_ms() + w->timeout_ms;
+		else if (!left_ms(deadline))
+			return timed_out(w, err, "its worker was restarting");
 	}
 	build_request(&req, id, in);
 	rc = send_all(w->fd, req.ptr, req.len, deadline);
@@ -503,10 +533,35 @@ static int worker_predict(void *impl, const struct serve_batch *in,
 			  struct serve_predictions *out, struct serve_error *err)
 {
 	struct worker *w = impl;
-	int rc;
+	long long deadline = now_ms() + w->timeout_ms;
+	struct timespec until;
+	int rc, waited = 0;
 
-	pthread_mutex_lock(&w->lock);
-	rc = worker_ask(w, in, out, err);
+	/*
+	 * The wait for the worker counts against the same deadline: the
+	 * timed lock takes CLOCK_REALTIME, the deadline itself is monotonic
+	 * (a clock step only moves when the wait gives up).
+	 */
+	if ((rc = pthread_mutex_trylock(&w->lock)) == 0)
+		goto locked;
+	waited = 1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += w->timeout_ms / 1000;
+	until.tv_nsec += (long)(w->timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	while ((rc = pthread_mutex_timedlock(&w->lock, &until)) == EINTR)
+		;
+	if (rc == ETIMEDOUT)
+		return timed_out(w, err, "it was busy with earlier requests");
+	if (rc != 0)
+		return serve_error_set(err, 500, "INTERNAL_ERROR",
+				       "cannot wait for the model's worker: %s",
+				       strerror(rc));
+locked:
+	rc = worker_ask(w, deadline, waited, in, out, err);
 	pthread_mutex_unlock(&w->lock);
 	return rc;
 }

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "serve/flavor.h"
@@ -437,6 +438,69 @@ static void test_worker_faults(void **state)
 	assert_no_children();
 }
 
+struct hanger {
+	struct serve_model *m;
+	int rc, status;
+	long long ms;         /* how long its request took */
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *hang_once(void *arg)
+{
+	struct hanger *h = arg;
+	struct serve_error e;
+	long long start = mono_ms();
+	double got;
+
+	h->rc = trap(h->m, -2, &e, &got);
+	h->status = h->rc ? e.status : 200;
+	h->ms = mono_ms() - start;
+	return NULL;
+}
+
+/*
+ * Two requests at once to a worker that hangs, with a 1 s timeout: the
+ * one queued behind the other counts its wait against its timeout, so
+ * both are 504s after about a second, not one after 1 s and the other
+ * after 2 s (the queued one used to wait out the first one's timeout,
+ * then restart the worker and wait out its own).
+ */
+static void test_worker_queue_timeout(void **state)
+{
+	struct serve_flavor_options o = opts;
+	struct serve_model *m = NULL;
+	struct hanger h[2];
+	pthread_t t[2];
+	char *dir = path("trap");
+
+	(void)state;
+	o.timeout_ms = 1000;
+	if (serve_model_load(&m, dir, &o) < 0)
+		fail_msg("trap: %s", cairn_error_last()->message);
+	free(dir);
+	for (int i = 0; i < 2; i++) {
+		h[i] = (struct hanger){ m, 0, 0, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, hang_once, &h[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(h[i].rc, -1);
+		assert_int_equal(h[i].status, 504);
+		/* 1 s, plus at most a worker's start for the queued one. */
+		if (h[i].ms > 1900)
+			fail_msg("request %d took %lld ms", i, h[i].ms);
+	}
+	serve_model_free(m);
+	assert_no_children();
+}
+
 /* The pid of this process's only child, read from /proc. */
 static pid_t only_child(void)
 {
@@ -536,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_xgb_refusals),
 		cmocka_unit_test(test_sklearn),
 		cmocka_unit_test(test_worker_faults),
+		cmocka_unit_test(test_worker_queue_timeout),
 		cmocka_unit_test(test_worker_killed_idle),
 		cmocka_unit_test(test_worker_load_failures),
 	};
