@@ -17,6 +17,7 @@
 #ifndef CAIRN_SERVE_BATCH_H
 #define CAIRN_SERVE_BATCH_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -28,6 +29,8 @@ struct serve_batch {
 	double *values;  /* rows * cols, row-major; NaN: missing */
 	char **columns;  /* cols names, or NULL when the input named none */
 	json_t *params;  /* MLflow's "params" object, or NULL */
+	const char *source;  /* the input it came from, for messages (static:
+				"instances", "text/csv", ...), or NULL */
 };
 
 struct serve_predictions {
@@ -55,9 +58,15 @@ struct serve_error {
 void serve_batch_release(struct serve_batch *b);
 void serve_predictions_release(struct serve_predictions *p);
 
-/* Fill err; returns -1, so "return serve_error_set(...)" is one line. */
+/*
+ * Fill err; returns -1, so "return serve_error_set(...)" is one line. A
+ * message longer than err->message is cut at a character's boundary and
+ * ends with "...", so the cut shows.
+ */
 int serve_error_set(struct serve_error *err, int status, const char *code,
 		    const char *fmt, ...) CAIRN_PRINTF(4, 5);
+int serve_error_vset(struct serve_error *err, int status, const char *code,
+		     const char *fmt, va_list ap) CAIRN_PRINTF(4, 0);
 
 /* Whether err counts against the version: a 5xx or a model fault. */
 int serve_error_is_versions(const struct serve_error *err);

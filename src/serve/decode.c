@@ -357,9 +357,12 @@ static int parse_list(struct serve_batch *b, const json_t *list,
 static int parse_field(struct serve_batch *b, const char *field, json_t *v,
 		       size_t len, struct serve_error *err)
 {
-	if (!strcmp(field, "dataframe_split"))
+	if (!strcmp(field, "dataframe_split")) {
+		b->source = "dataframe_split";
 		return parse_split(b, v, len, err);
+	}
 	if (!strcmp(field, "dataframe_records")) {
+		b->source = "dataframe_records";
 		if (!json_is_array(v))
 			return DECODE_BAD(err, "dataframe_records must be a "
 					  "list of objects");
@@ -370,11 +373,13 @@ static int parse_field(struct serve_batch *b, const char *field, json_t *v,
 		return parse_records(b, v, 0, field, len, err);
 	}
 	if (!strcmp(field, "instances")) {
+		b->source = "instances";
 		if (!json_is_array(v))
 			return DECODE_BAD(err, "instances must be a list of "
 					  "rows");
 		return parse_list(b, v, field, len, err);
 	}
+	b->source = "inputs";
 	if (json_is_object(v))
 		return parse_columns(b, v, field, len, err);
 	if (!json_is_array(v))
@@ -528,8 +533,9 @@ int serve_batch_conform(struct serve_batch *b, size_t ncols,
 		return DECODE_BAD(err, "expected %zu columns: too many", ncols);
 	if (!names || !b->columns) {
 		if (b->cols != ncols)
-			return DECODE_BAD(err, "expected %zu columns, got %zu",
-					  ncols, b->cols);
+			return DECODE_BAD(err, "%s%sexpected %zu columns, got %zu",
+					  b->source ? b->source : "",
+					  b->source ? ": " : "", ncols, b->cols);
 		return 0;
 	}
 	order = xmalloc(b->cols * sizeof(*order));
@@ -542,9 +548,10 @@ int serve_batch_conform(struct serve_batch *b, size_t ncols,
 		if (pick[j] == SIZE_MAX) {
 			free(order);
 			free(pick);
-			return DECODE_BAD(err, "missing column '%.60s' (the "
-					  "model takes %zu columns)", names[j],
-					  ncols);
+			return DECODE_BAD(err, "%s%smissing column '%.60s' "
+					  "(the model takes %zu columns)",
+					  b->source ? b->source : "",
+					  b->source ? ": " : "", names[j], ncols);
 		}
 	}
 	free(order);

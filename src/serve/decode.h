@@ -109,7 +109,8 @@ void serve_v2_request_release(struct serve_v2_request *r);
  * the batch's columns to the model's order (a missing column is a 400
  * "missing column 'f2' (the model takes 4 columns)"; extra ones are
  * dropped, and the batch's names become the model's); otherwise the counts
- * must match (a 400 "expected 4 columns, got 3"). ncols 0 (the model does
+ * must match (a 400 "instances: expected 4 columns, got 3"; the prefix is
+ * b->source, the input the batch came from). ncols 0 (the model does
  * not say, serve_model_columns()) leaves b as it is.
  */
 int serve_batch_conform(struct serve_batch *b, size_t ncols,

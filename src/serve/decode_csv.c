@@ -207,9 +207,11 @@ int decode_csv(struct serve_batch *b, const char *body, size_t len,
 		DECODE_BAD(err, "%s: empty body (a header line names the "
 			   "columns)", what);
 	else if (!b->rows)
-		DECODE_BAD(err, "%s: empty batch (no rows)", what);
+		DECODE_BAD(err, "%s: empty batch (no rows: the first line is "
+			   "the header naming the columns)", what);
 	else
 		ret = 0;
+	b->source = what;
 out:
 	csv_free(&r.parser);
 	return ret;

@@ -317,6 +317,8 @@ int serve_decode_v2_infer(struct serve_v2_request *out, const char *body,
 	json_decref(root);
 	if (ret < 0)
 		serve_v2_request_release(out);
+	else
+		out->batch.source = "inputs";
 	return ret;
 }
 

@@ -49,10 +49,7 @@ static void fail(struct serve_response *res, int v2, int status,
 {
 	struct serve_error err;
 
-	err.status = status;
-	err.code = code;
-	err.model_fault = 0;
-	vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	serve_error_vset(&err, status, code, fmt, ap);
 	res->status = status;
 	res->content_type = json_ctype;
 	buf_reset(&res->body);

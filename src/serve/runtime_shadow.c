@@ -55,6 +55,7 @@ void rt_batch_copy(struct serve_batch *dst, const struct serve_batch *src)
 			dst->columns[i] = xstrdup(src->columns[i]);
 	}
 	dst->params = src->params ? json_deep_copy(src->params) : NULL;
+	dst->source = src->source;
 }
 
 void rt_predictions_copy(struct serve_predictions *dst,

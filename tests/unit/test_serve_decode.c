@@ -454,7 +454,11 @@ static void test_csv(void **state)
 		     NULL);
 	decode_fails("text/csv", "a,\xff\n1,2\n", 400,
 		     "column 1's name is not valid UTF-8", NULL);
-	decode_fails("text/csv", "a,b\n", 400, "empty batch (no rows)", NULL);
+	decode_fails("text/csv", "a,b\n", 400, "empty batch (no rows:", NULL);
+	/* A body without its header line: say that line is the header. */
+	decode_fails("text/csv", "1,2,3,4\n", 400, "text/csv: empty batch (no "
+		     "rows: the first line is the header naming the columns)",
+		     NULL);
 	decode_fails("text/csv", "", 400, "text/csv: empty body", NULL);
 	decode_fails("text/csv", "a\n1\n2\"3\n", 400,
 		     "text/csv: malformed CSV at line 3", NULL);
@@ -598,8 +602,8 @@ static void test_conform(void **state)
 			    "\"f2\": 3}]}");
 	assert_int_equal(serve_batch_conform(&b, 3, model, &err), -1);
 	assert_int_equal(err.status, 400);
-	assert_string_equal(err.message, "missing column 'f1' (the model "
-			    "takes 3 columns)");
+	assert_string_equal(err.message, "dataframe_records: missing column "
+			    "'f1' (the model takes 3 columns)");
 	serve_batch_release(&b);
 
 	/* Unnamed on either side: the counts must match. */
@@ -609,12 +613,12 @@ static void test_conform(void **state)
 	assert_values(&b, 1, 3, (const double[]){ 1, 2, 3 });
 	assert_int_equal(serve_batch_conform(&b, 4, model, &err), -1);
 	assert_int_equal(err.status, 400);
-	assert_string_equal(err.message, "expected 4 columns, got 3");
+	assert_string_equal(err.message, "instances: expected 4 columns, got 3");
 	serve_batch_release(&b);
 
 	b = decode_ok(NULL, "{\"inputs\": {\"a\": [1], \"b\": [2]}}");
 	assert_int_equal(serve_batch_conform(&b, 3, NULL, &err), -1);
-	assert_string_equal(err.message, "expected 3 columns, got 2");
+	assert_string_equal(err.message, "inputs: expected 3 columns, got 2");
 	/* A model that does not say how many it takes: as it is. */
 	assert_int_equal(serve_batch_conform(&b, 0, NULL, &err), 0);
 	assert_values(&b, 1, 2, (const double[]){ 1, 2 });
@@ -746,6 +750,35 @@ static void test_encode_error(void **state)
 	buf_release(&out);
 }
 
+/* A message too long for serve_error ends with "...", whole characters. */
+static void test_error_cut(void **state)
+{
+	struct serve_error err;
+	char longer[600];
+
+	(void)state;
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	serve_error_set(&err, 400, "BAD_REQUEST", "%s", longer);
+	assert_int_equal(strlen(err.message), sizeof(err.message) - 1);
+	assert_string_equal(err.message + sizeof(err.message) - 4, "...");
+	assert_int_equal(err.message[sizeof(err.message) - 5], 'a');
+
+	/* Two-byte characters: the cut does not split one. */
+	for (size_t i = 0; i + 2 < sizeof(longer); i += 2)
+		memcpy(longer + i, "\xc3\xa9", 2);
+	longer[sizeof(longer) - 1] = '\0';
+	serve_error_set(&err, 400, "BAD_REQUEST", "x%s", longer);
+	assert_true(strlen(err.message) < sizeof(err.message));
+	assert_string_equal(err.message + strlen(err.message) - 3, "...");
+	assert_int_equal((unsigned char)err.message[strlen(err.message) - 4],
+			 0xa9);
+
+	/* A message that fits is as it was. */
+	serve_error_set(&err, 400, "BAD_REQUEST", "short");
+	assert_string_equal(err.message, "short");
+}
+
 /* A decoded error always encodes to valid JSON (message cut mid-UTF-8). */
 static void test_error_roundtrip(void **state)
 {
@@ -784,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_v2),
 		cmocka_unit_test(test_conform),
+		cmocka_unit_test(test_error_cut),
 		cmocka_unit_test(test_encode_mlflow),
 		cmocka_unit_test(test_encode_v2),
 		cmocka_unit_test(test_encode_error),
