@@ -13,6 +13,7 @@
  * requests already received to be answered (a second one stops at once),
  * then "stop" is recorded with a summary. Exit status 0 either way.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -43,6 +44,34 @@ static unsigned parse_number(const char *arg, const char *what, unsigned min,
 	if (errno || end == arg || *end || arg[0] == '-' || n < min || n > max)
 		cli_usage(self(), "%s must be a number from %u to %u", what, min, max);
 	return (unsigned)n;
+}
+
+/*
+ * --max-body SIZE: bytes, or a number with K, M or G (KiB, MiB, GiB; a
+ * trailing "B" or "iB" is fine), from 1K to 64G.
+ */
+static uint64_t parse_size(const char *arg)
+{
+	static const char units[] = "KMG";
+	unsigned long long n;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (end != arg && *end &&
+	    (u = strchr(units, toupper((unsigned char)*end)))) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+	}
+	if (end != arg && (!strcmp(end, "B") || (shift && !strcmp(end, "iB"))))
+		end += strlen(end);
+	if (errno || end == arg || *end || arg[0] == '-' ||
+	    n > (64ull << 30) >> shift || (n << shift) < 1024)
+		cli_usage(self(), "--max-body must be a size from 1K to 64G such "
+			  "as 16M, 1G or 65536, not '%s'", arg);
+	return (uint64_t)n << shift;
 }
 
 /* --canary URI=PCT: the URI, and the percent after the last '='. */
@@ -80,6 +109,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "poll-ms", required_argument, NULL, 'P' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "max-body", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct serve_options o;
@@ -87,6 +117,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 	struct serve_http *h = NULL;
 	const char *host = "127.0.0.1";
 	unsigned port = 8080, threads = 2;
+	uint64_t max_body = 0;
 	char *canary = NULL;
 	struct buf url = BUF_INIT;
 	cairn_repo *repo;
@@ -149,6 +180,9 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		case 'T':
 			threads = parse_number(optarg, "--threads", 1, 256);
 			break;
+		case 'B':
+			max_body = parse_size(optarg);
+			break;
 		default:
 			cli_usage(self(), NULL);
 		}
@@ -183,7 +217,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 		free(canary);
 		return EXIT_FAIL;
 	}
-	if (serve_http_start(&h, rt, host, port, threads) < 0) {
+	if (serve_http_start(&h, rt, host, port, threads, max_body) < 0) {
 		cli_lib_error();
 		serve_runtime_free(rt);
 		free(canary);

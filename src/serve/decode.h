@@ -65,7 +65,8 @@
  *
  * Size: a batch holds at most one value per byte of the body (a value
  * takes at least a byte and a separator in every format), so memory
- * follows the body's size, which the front door caps at SERVE_MAX_BODY.
+ * follows the body's size, which the front door caps (SERVE_MAX_BODY, or
+ * --max-body).
  * jansson's tree of a JSON body costs about 20 times the body at worst
  * (a list of one-digit numbers); CSV is parsed in 64 KiB blocks.
  *
@@ -80,8 +81,13 @@
 #include "serve/batch.h"
 #include "util/buf.h"
 
-/* The largest request body the front door reads; a larger one is 413. */
-#define SERVE_MAX_BODY (64u * 1024 * 1024)
+/*
+ * The largest request body the front door reads by default (`cairn serve
+ * --max-body` changes it); a larger one is 413. Decoding a JSON body
+ * holds about 20 times its size (jansson's tree), so 16 MiB is about
+ * 320 MiB per request being decoded.
+ */
+#define SERVE_MAX_BODY (16u * 1024 * 1024)
 
 /*
  * Decode a POST /invocations body; content_type is the header as sent

@@ -140,9 +140,13 @@ uint64_t serve_now_us(void);
 
 struct serve_http;
 
-/* Listen on host:port (0: any free port) with threads workers. */
+/*
+ * Listen on host:port (0: any free port) with threads workers, reading
+ * request bodies of at most max_body bytes (0: SERVE_MAX_BODY).
+ */
 int serve_http_start(struct serve_http **out, struct serve_runtime *rt,
-		     const char *host, unsigned port, unsigned threads);
+		     const char *host, unsigned port, unsigned threads,
+		     uint64_t max_body);
 unsigned serve_http_port(const struct serve_http *h);
 /* Stop accepting connections; requests already received go on. */
 void serve_http_quiesce(struct serve_http *h);

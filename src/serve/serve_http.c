@@ -9,13 +9,19 @@
  * table is read through one atomic pointer). A request goes through:
  *   - the first access-handler call (headers only): a per-request struct
  *     is made and its arrival time taken. A body announced larger than
- *     SERVE_MAX_BODY is answered 413 at once, without reading it (MHD
- *     then closes the connection, which is what a client sending 64 MiB
- *     of junk deserves). Nothing else is answered here: MHD closes a
- *     connection answered on the first call, and keep-alive matters
- *     (c-style.md B.1);
- *   - body calls, which buffer the body (up to SERVE_MAX_BODY; past it,
- *     a chunked body is dropped up to as much again, then cut off);
+ *     the limit (--max-body, default SERVE_MAX_BODY) is answered 413 at
+ *     once, without reading it (MHD then closes the connection, which is
+ *     what a client sending a gigabyte of junk deserves). Nothing else
+ *     is answered here: MHD closes a connection answered on the first
+ *     call, and keep-alive matters (c-style.md B.1);
+ *   - body calls, which buffer the body up to the limit. A chunked
+ *     body that grows past it is read to its end and dropped, then
+ *     answered 413: libmicrohttpd 0.9.75 refuses to queue an answer
+ *     while a body is still coming (MHD_queue_response() returns MHD_NO
+ *     in a body call; tried), and cutting the connection off instead
+ *     gives the client no answer (and logs "Application reported
+ *     internal error"). Dropping costs the client's bandwidth, not our
+ *     memory;
  *   - the last call, which hands the request to serve_runtime_handle()
  *     and queues its answer, with X-Cairn-Model-Version.
  * The completion callback frees the struct; in_flight counts requests
@@ -45,6 +51,7 @@ struct serve_http {
 	struct serve_runtime *rt;
 	int listen_fd;          /* ours again once quiesced, else MHD's */
 	unsigned port;
+	uint64_t max_body;      /* the largest body read, in bytes */
 	atomic_uint in_flight;
 };
 
@@ -52,7 +59,6 @@ struct request {
 	uint64_t start_us;
 	struct buf body;
 	int too_big;
-	uint64_t dropped;
 };
 
 static const char *header(struct MHD_Connection *c, const char *name)
@@ -98,7 +104,7 @@ static enum MHD_Result respond(struct MHD_Connection *c,
 }
 
 static enum MHD_Result too_big(struct MHD_Connection *c, const char *url,
-			       uint64_t length)
+			       uint64_t length, uint64_t max)
 {
 	struct serve_response res;
 	enum MHD_Result ret;
@@ -107,12 +113,14 @@ static enum MHD_Result too_big(struct MHD_Connection *c, const char *url,
 	if (length)
 		serve_response_error(&res, 413, "BAD_REQUEST", url,
 				     "Request body of %llu bytes exceeds the "
-				     "limit of %u bytes",
-				     (unsigned long long)length, SERVE_MAX_BODY);
+				     "limit of %llu bytes (cairn serve "
+				     "--max-body)", (unsigned long long)length,
+				     (unsigned long long)max);
 	else
 		serve_response_error(&res, 413, "BAD_REQUEST", url,
-				     "Request body exceeds the limit of %u bytes",
-				     SERVE_MAX_BODY);
+				     "Request body exceeds the limit of %llu "
+				     "bytes (cairn serve --max-body)",
+				     (unsigned long long)max);
 	ret = respond(c, &res);
 	serve_response_release(&res);
 	return ret;
@@ -138,27 +146,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		rq->start_us = serve_now_us();
 		*req_cls = rq;
 		atomic_fetch_add(&h->in_flight, 1);
-		if (length > SERVE_MAX_BODY)
-			return too_big(c, url, length);
+		if (length > h->max_body)
+			return too_big(c, url, length, h->max_body);
 		if (length)
 			buf_grow(&rq->body, (size_t)length);
 		return MHD_YES;
 	}
 	if (n) {
 		*upload_size = 0;
-		if (!rq->too_big && rq->body.len + n > SERVE_MAX_BODY) {
+		if (!rq->too_big && rq->body.len + n > h->max_body) {
 			rq->too_big = 1;
 			buf_release(&rq->body);
 		}
-		if (rq->too_big) {
-			rq->dropped += n;
-			return rq->dropped > SERVE_MAX_BODY ? MHD_NO : MHD_YES;
-		}
+		if (rq->too_big)
+			return MHD_YES;
 		buf_add(&rq->body, upload, n);
 		return MHD_YES;
 	}
 	if (rq->too_big)
-		return too_big(c, url, 0);
+		return too_big(c, url, 0, h->max_body);
 	memset(&in, 0, sizeof(in));
 	in.method = method;
 	in.path = url;
@@ -250,7 +256,8 @@ static int listen_on(int *fd_out, unsigned *port_out, const char *host,
 }
 
 int serve_http_start(struct serve_http **out, struct serve_runtime *rt,
-		     const char *host, unsigned port, unsigned threads)
+		     const char *host, unsigned port, unsigned threads,
+		     uint64_t max_body)
 {
 	struct serve_http *h = xcalloc(1, sizeof(*h));
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO |
@@ -259,6 +266,7 @@ int serve_http_start(struct serve_http **out, struct serve_runtime *rt,
 
 	h->rt = rt;
 	h->listen_fd = -1;
+	h->max_body = max_body ? max_body : SERVE_MAX_BODY;
 	atomic_init(&h->in_flight, 0);
 	if ((err = listen_on(&fd, &h->port, host, port)) < 0) {
 		free(h);

@@ -121,9 +121,9 @@ test_expect_success 'wrong method 405, unknown path 404, other content type 415'
 	test "$(status_of -H "Content-Type: application/json; charset=latin-1" -d "{}" $url/invocations)" = 415
 '
 
-test_expect_success 'a body over 64 MiB is a 413, and the server goes on' '
+test_expect_success 'a body over 16 MiB (the default limit) is a 413, and the server goes on' '
 	url=$(serve_url s) &&
-	truncate -s 67108865 big.json &&
+	truncate -s 16777217 big.json &&
 	test "$(status_of -H "Content-Type: application/json" --data-binary @big.json $url/invocations)" = 413 &&
 	serve_json "\"limit\" in j[\"message\"]" <out &&
 	serve_post s /invocations application/json "{\"instances\": $ROWS}" | same_as_python
