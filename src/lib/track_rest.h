@@ -40,6 +40,16 @@ int rest_call(json_t **out, struct rest *r, const char *method,
 	      const char *route, json_t *params);
 
 /*
+ * rest_call() for a request that must not be carried out twice (it
+ * appends a record): once it may have reached the server (the
+ * connection dropped after sending it), it is not sent again, and the
+ * error says the server may have carried it out. A connection refused,
+ * or one that failed while sending, is still retried.
+ */
+int rest_call_once(json_t **out, struct rest *r, const char *method,
+		   const char *route, json_t *params);
+
+/*
  * The artifact proxy: path is "<exp>/<run>/artifacts/<relpath>" (not yet
  * escaped). Uploads stream fd to its end (size -1: unknown, sent
  * chunked); downloads stream into fd. Nothing is held whole in memory.

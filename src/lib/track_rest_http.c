@@ -14,7 +14,10 @@
  * (after 100, 200 and 400 ms), as MLflow's client retries; 4xx answers
  * never are. A retry needs a body that can be sent again (a JSON body, or
  * an upload fd that can seek back) and, for a download, nothing written
- * yet. What still fails is an error naming the server's URI; an answer
+ * yet. A request that appends a record (rest_call_once()) is not sent
+ * again once it may have reached the server: a connection dropped after
+ * sending it may have lost only the answer, and a second copy would be
+ * recorded twice (a deployment's events listed twice). What still fails is an error naming the server's URI; an answer
  * with a server error becomes cairn's code with the server's message
  * (rest_error()). Connecting gives up after 10 s, and a transfer stalled
  * for 5 minutes is abandoned, so nothing hangs forever.
@@ -52,6 +55,7 @@ struct xfer {
 	int in_fd;        /* an upload's source, or -1 */
 	off_t in_start;   /* where the upload starts in in_fd */
 	int in_seekable;
+	int once;         /* not sent again once it may have reached the server */
 	int err;          /* a callback's failure (cairn error set) */
 };
 
@@ -176,9 +180,15 @@ static int transient_status(long status)
 	       status == 504;
 }
 
-/* Whether the request can go again: its body resent, nothing written. */
-static int can_retry(struct xfer *x)
+/*
+ * Whether the request can go again after rc: its body resent, nothing
+ * written, and (for a request sent once) surely not received whole.
+ */
+static int can_retry(struct xfer *x, CURLcode rc)
 {
+	if (x->once && rc != CURLE_OK && rc != CURLE_COULDNT_CONNECT &&
+	    rc != CURLE_SEND_ERROR)
+		return 0;
 	if (x->written)
 		return 0;
 	if (x->in_fd >= 0)
@@ -207,17 +217,26 @@ static int perform(struct rest *r, struct xfer *x)
 		if (x->err < 0)
 			return x->err;
 		if (rc != CURLE_OK) {
-			if (transient_rc(rc) && attempt + 1 < MAX_ATTEMPTS && can_retry(x)) {
+			if (transient_rc(rc) && attempt + 1 < MAX_ATTEMPTS &&
+			    can_retry(x, rc)) {
 				backoff(attempt);
 				continue;
 			}
+			if (transient_rc(rc) && x->once && !can_retry(x, rc))
+				return cairn_error_set(CAIRN_ERRCLASS_REMOTE,
+						       "the cairn server at %s did not answer "
+						       "(%s); it may have carried the request "
+						       "out, so it is not sent again", r->base,
+						       r->errbuf[0] ? r->errbuf
+								    : curl_easy_strerror(rc));
 			return cairn_error_set(CAIRN_ERRCLASS_REMOTE,
 					       "cannot reach the cairn server at %s: %s",
 					       r->base, r->errbuf[0] ? r->errbuf
 								     : curl_easy_strerror(rc));
 		}
 		curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
-		if (transient_status(status) && attempt + 1 < MAX_ATTEMPTS && can_retry(x)) {
+		if (transient_status(status) && attempt + 1 < MAX_ATTEMPTS &&
+		    can_retry(x, rc)) {
 			backoff(attempt);
 			continue;
 		}
@@ -259,8 +278,8 @@ static void add_query(struct buf *url, CURL *curl, json_t *params)
 	}
 }
 
-int rest_call(json_t **out, struct rest *r, const char *method,
-	      const char *route, json_t *params)
+static int call(json_t **out, struct rest *r, const char *method,
+		const char *route, json_t *params, int once)
 {
 	struct buf url = BUF_INIT;
 	struct curl_slist *headers = NULL;
@@ -270,6 +289,7 @@ int rest_call(json_t **out, struct rest *r, const char *method,
 	int err;
 
 	xfer_init(&x);
+	x.once = once;
 	buf_printf(&url, "%s/api/2.0/%s", r->base, route);
 	if (!strcmp(method, "GET") && params)
 		add_query(&url, r->curl, params);
@@ -312,6 +332,18 @@ int rest_call(json_t **out, struct rest *r, const char *method,
 	buf_release(&x.body);
 	buf_release(&url);
 	return err;
+}
+
+int rest_call(json_t **out, struct rest *r, const char *method,
+	      const char *route, json_t *params)
+{
+	return call(out, r, method, route, params, 0);
+}
+
+int rest_call_once(json_t **out, struct rest *r, const char *method,
+		   const char *route, json_t *params)
+{
+	return call(out, r, method, route, params, 1);
 }
 
 /* The proxy URL of an artifact path, each component escaped. */

@@ -320,8 +320,9 @@ int rest_model_rollback(uint64_t *to, cairn_repo *repo, const char *name,
 	if (opts->expect_set)
 		json_object_set_new(req, "expect",
 				    json_integer((json_int_t)opts->expect));
-	if ((err = rest_call(&res, conn(repo), "POST", "cairn/models/rollback",
-			     req)) < 0)
+	/* Sent again after a lost answer, it would roll back a second step. */
+	if ((err = rest_call_once(&res, conn(repo), "POST", "cairn/models/rollback",
+				  req)) < 0)
 		return err;
 	if ((err = rest_model_version_parse(&v, json_object_get(res,
 								"model_version"))) == 0)
@@ -427,8 +428,9 @@ int rest_deployment_record(cairn_repo *repo, const char *name,
 		json_object_set_new(req, "details", json_string(details));
 	if (reason)
 		json_object_set_new(req, "reason", json_string(reason));
-	return rest_call(NULL, conn(repo), "POST", "cairn/deployments/record",
-			 with_user(repo, req));
+	/* An event appended twice would be listed twice: sent once. */
+	return rest_call_once(NULL, conn(repo), "POST", "cairn/deployments/record",
+			      with_user(repo, req));
 }
 
 int rest_deployment_events(cairn_repo *repo, const char *name,

@@ -4,9 +4,10 @@
 # some requests itself, as a failing proxy or server would. Transient
 # failures (503, a connection dropped before the answer) are retried and
 # the command succeeds; a server that keeps failing gives a clear error
-# after four attempts; a 4xx is never retried; the calls of one command
-# share one connection; an MLflow server (no cairn routes) is named as
-# not a cairn server.
+# after four attempts; a 4xx is never retried; a request that appends a
+# record (a deployment's event) is not sent again once the server may have
+# carried it out; the calls of one command share one connection; an
+# MLflow server (no cairn routes) is named as not a cairn server.
 . "$TEST_DIRECTORY/lib.sh"
 . "$TEST_DIRECTORY/lib-server.sh"
 
@@ -22,6 +23,7 @@ PYTHON=/usr/bin/python3
 #   400         answer 400 with an MLflow error body
 #   mlflow      answer 404 to cairn's own routes, as an MLflow server does
 #   drop N      close the next N connections without an answer
+#   lose N      forward the next N requests, then close without the answer
 # Each request appends "CONN METHOD PATH STATUS" to the file "requests".
 cat >"$TRASH/relay.py" <<\PY
 import http.client, http.server, sys, threading
@@ -33,7 +35,7 @@ conns = [0]
 def take_mode():
     with lock:
         words = open("mode").read().split()
-        if words and words[0] in ("503", "drop"):
+        if words and words[0] in ("503", "drop", "lose"):
             n = int(words[1])
             with open("mode", "w") as f:
                 f.write("%s %d" % (words[0], n - 1) if n > 1 else "pass")
@@ -88,8 +90,14 @@ class Relay(http.server.BaseHTTPRequestHandler):
             headers["Content-Type"] = self.headers["Content-Type"]
         c.request(self.command, self.path, body, headers)
         r = c.getresponse()
-        self.reply(r.status, r.read(), r.getheader("Content-Type") or "text/plain")
+        answer = r.read()
         c.close()
+        if mode == "lose":
+            self.note("lost")
+            self.close_connection = True
+            self.connection.close()
+            return
+        self.reply(r.status, answer, r.getheader("Content-Type") or "text/plain")
 
     do_GET = do_POST = do_PUT = do_DELETE = relay
 
@@ -132,6 +140,17 @@ test_expect_success 'a connection dropped before the answer is retried' '
 	mode drop 1 && CAIRN_TRACKING_URI=$R cairn log metric --run r1 loss=0.5 &&
 	test "$(cut -d" " -f4 requests | tr "\n" " ")" = "dropped 200 200 " &&
 	CAIRN_TRACKING_URI=$R cairn runs show r1 | grep "^  loss  *0.5 "
+'
+
+test_expect_success 'an event whose answer is lost is not recorded twice' '
+	mode pass && CAIRN_TRACKING_URI=$R cairn deployments set web \
+		--model models:/m@production --reason "go live" &&
+	mode lose 1 && test_must_fail 1 env CAIRN_TRACKING_URI=$R "$CAIRN" \
+		deployments record web start --details "{\"role\": \"primary\"}" &&
+	test_stderr_contains "may have carried the request out, so it is not sent again" &&
+	test "$(cut -d" " -f4 requests | tr "\n" " ")" = "lost " &&
+	mode pass && CAIRN_TRACKING_URI=$R cairn deployments show web >out &&
+	test $(grep -c "deployment.start" out) = 1
 '
 
 test_expect_success 'a server that keeps failing: four attempts, a clear error' '
