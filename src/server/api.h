@@ -92,6 +92,12 @@ int api_get_array(json_t **out, json_t *params, const char *name, int required,
 		  struct api_result *res);
 /* run_id, or the legacy run_uuid. */
 int api_get_run_id(const char **out, json_t *params, struct api_result *res);
+/*
+ * Name the repository's audit actor from "user", if given (the caller
+ * resets it with cairn_repo_set_actor(repo, NULL) when done); -1 with res
+ * set for a bad one.
+ */
+int api_actor_from(cairn_repo *repo, json_t *params, struct api_result *res);
 
 /* A double as MLflow emits it: a number, or "NaN" / "Infinity" / "-Infinity". */
 json_t *api_double(double v);

@@ -194,6 +194,18 @@ int api_get_run_id(const char **out, json_t *params, struct api_result *res)
 	return r;
 }
 
+int api_actor_from(cairn_repo *repo, json_t *params, struct api_result *res)
+{
+	const char *user = NULL;
+	int err;
+
+	if (api_get_string(&user, params, "user", 0, res) < 0)
+		return -1;
+	if (user && (err = cairn_repo_set_actor(repo, user)) < 0)
+		return api_fail_cairn(res, err);
+	return 0;
+}
+
 json_t *api_double(double v)
 {
 	if (isnan(v))

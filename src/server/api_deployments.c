@@ -49,19 +49,6 @@ const struct api_route api_deployment_routes[] = {
 	{ NULL, NULL, NULL }
 };
 
-/* Name the actor of this call from "user", if given. */
-static int actor_from(cairn_repo *repo, json_t *params, struct api_result *res)
-{
-	const char *user = NULL;
-	int err;
-
-	if (api_get_string(&user, params, "user", 0, res) < 0)
-		return -1;
-	if (user && (err = cairn_repo_set_actor(repo, user)) < 0)
-		return api_fail_cairn(res, err);
-	return 0;
-}
-
 static json_t *from_text(int err, cairn_buf *text)
 {
 	json_t *o = err < 0 ? NULL : json_loadb(text->ptr, text->size, 0, NULL);
@@ -106,7 +93,7 @@ static int api_deployments_set(cairn_repo *repo, json_t *params,
 	    api_get_int64(&pct, params, "canary_percent", 0, res) < 0 ||
 	    api_get_string(&d.shadow_uri, params, "shadow_uri", 0, res) < 0 ||
 	    api_get_string(&reason, params, "reason", 0, res) < 0 ||
-	    actor_from(repo, params, res) < 0)
+	    api_actor_from(repo, params, res) < 0)
 		goto out;
 	if (pct < 0 || pct > 100) {
 		err = api_fail(res, 400, "INVALID_PARAMETER_VALUE",
@@ -169,7 +156,7 @@ static int api_deployments_record(cairn_repo *repo, json_t *params,
 	    api_get_string(&model, params, "model", 0, res) < 0 ||
 	    api_get_int64(&version, params, "version", 0, res) < 0 ||
 	    api_get_string(&reason, params, "reason", 0, res) < 0 ||
-	    actor_from(repo, params, res) < 0)
+	    api_actor_from(repo, params, res) < 0)
 		goto out;
 	if (version < 0) {
 		err = api_fail(res, 400, "INVALID_PARAMETER_VALUE",

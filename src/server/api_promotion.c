@@ -51,19 +51,6 @@ const struct api_route api_promotion_routes[] = {
 	{ NULL, NULL, NULL }
 };
 
-/* Name the actor of this call from "user", if given. */
-static int actor_from(cairn_repo *repo, json_t *params, struct api_result *res)
-{
-	const char *user = NULL;
-	int err;
-
-	if (api_get_string(&user, params, "user", 0, res) < 0)
-		return -1;
-	if (user && (err = cairn_repo_set_actor(repo, user)) < 0)
-		return api_fail_cairn(res, err);
-	return 0;
-}
-
 static json_t *policy_json(const char *alias, const char *policy)
 {
 	return json_pack("{s:s, s:s}", "alias", alias, "policy", policy);
@@ -80,7 +67,7 @@ static int api_policies_set(cairn_repo *repo, json_t *params,
 	    api_get_string(&alias, params, "alias", 1, res) < 0 ||
 	    api_get_string(&policy, params, "policy", 1, res) < 0 ||
 	    api_get_string(&reason, params, "reason", 0, res) < 0 ||
-	    actor_from(repo, params, res) < 0)
+	    api_actor_from(repo, params, res) < 0)
 		goto out;
 	if ((err = cairn_model_policy_set(repo, name, alias, policy, reason)) < 0 ||
 	    (err = cairn_model_policy_get(&text, repo, name, alias)) < 0) {
@@ -139,7 +126,7 @@ static int api_policies_delete(cairn_repo *repo, json_t *params,
 	if (api_get_string(&name, params, "name", 1, res) < 0 ||
 	    api_get_string(&alias, params, "alias", 1, res) < 0 ||
 	    api_get_string(&reason, params, "reason", 0, res) < 0 ||
-	    actor_from(repo, params, res) < 0)
+	    api_actor_from(repo, params, res) < 0)
 		goto out;
 	if ((err = cairn_model_policy_unset(repo, name, alias, reason)) < 0)
 		api_fail_cairn(res, err);
@@ -205,7 +192,7 @@ static int api_requests_create(cairn_repo *repo, json_t *params,
 	    api_get_int64(&version, params, "version", 1, res) < 0 ||
 	    api_get_string(&alias, params, "alias", 1, res) < 0 ||
 	    api_get_string(&reason, params, "reason", 0, res) < 0 ||
-	    actor_from(repo, params, res) < 0)
+	    api_actor_from(repo, params, res) < 0)
 		goto out;
 	if (version < 1)
 		err = api_fail(res, 404, "RESOURCE_DOES_NOT_EXIST",
@@ -232,7 +219,7 @@ static int decide(cairn_repo *repo, json_t *params, struct api_result *res,
 
 	if (api_get_int64(&id, params, "id", 1, res) < 0 ||
 	    api_get_string(&reason, params, "reason", 0, res) < 0 ||
-	    actor_from(repo, params, res) < 0)
+	    api_actor_from(repo, params, res) < 0)
 		goto out;
 	if ((err = cairn_promotion_request_decide(&r, repo, id, approve,
 						  reason)) < 0) {
