@@ -64,6 +64,16 @@ const char *cli_size(char *buf, size_t n, uint64_t bytes);
 const char *cli_time(char *buf, size_t n, int64_t ms);
 /* The first 12 hex digits of an id, "sha256:" prefixed. */
 const char *cli_short_id(char *buf, size_t n, const cairn_oid *oid);
+/*
+ * A traffic percent, "0" to "100" with or without a trailing '%' (whole
+ * numbers only), given to option; else cmd's usage and exit(129)
+ * (percent.c).
+ */
+unsigned cli_parse_percent(const struct cmd *cmd, const char *option,
+			   const char *arg);
+/* --canary URI=PERCENT: the URI (to free) and its percent; else usage. */
+char *cli_parse_canary(const struct cmd *cmd, const char *arg,
+		       unsigned *percent);
 /* Whether stderr is a terminal (progress bars). */
 int cli_interactive(void);
 

@@ -361,20 +361,6 @@ done:
 
 /* ----------------------------------------------------------------- set */
 
-/* "0" to "100", optionally with a trailing '%'; -1 if not. */
-static int parse_percent(const char *s)
-{
-	char *end;
-	long v;
-
-	if (!*s || strspn(s, "0123456789") == 0)
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end == '%')
-		end++;
-	return *end || v < 0 || v > 100 ? -1 : (int)v;
-}
-
 static int deployments_set(int argc, char **argv, cairn_repo *repo)
 {
 	static const struct option opts[] = {
@@ -389,8 +375,8 @@ static int deployments_set(int argc, char **argv, cairn_repo *repo)
 	};
 	const char *model = NULL, *shadow = NULL, *reason = NULL;
 	char *canary = NULL;
-	int opt, pct = -1, canary_opts = 0, no_canary = 0, shadow_opts = 0, err,
-	    created = 0;
+	int opt, canary_opts = 0, no_canary = 0, shadow_opts = 0, err, created = 0;
+	unsigned pct = 0;
 	cairn_deployment *cur = NULL, *after = NULL, d;
 	uint64_t generation = 0;
 
@@ -400,21 +386,13 @@ static int deployments_set(int argc, char **argv, cairn_repo *repo)
 		case 'm':
 			model = optarg;
 			break;
-		case 'c': {
-			char *eq = strrchr(optarg, '=');
-
-			if (!eq || eq == optarg || (pct = parse_percent(eq + 1)) < 0)
-				cli_usage(self(), "--canary takes URI=PERCENT (0 to "
-					  "100), not '%s'", optarg);
+		case 'c':
 			free(canary);
-			canary = xstrndup(optarg, (size_t)(eq - optarg));
+			canary = cli_parse_canary(self(), optarg, &pct);
 			canary_opts++;
 			break;
-		}
 		case 'p':
-			if ((pct = parse_percent(optarg)) < 0)
-				cli_usage(self(), "--canary-percent takes 0 to 100, not "
-					  "'%s'", optarg);
+			pct = cli_parse_percent(self(), "--canary-percent", optarg);
 			canary_opts++;
 			break;
 		case 'C':
@@ -471,7 +449,7 @@ static int deployments_set(int argc, char **argv, cairn_repo *repo)
 	if (canary_opts) {
 		if (canary || no_canary)
 			d.canary_uri = canary; /* NULL: --no-canary */
-		d.canary_percent = (unsigned)pct;
+		d.canary_percent = pct;
 	}
 	if (shadow_opts)
 		d.shadow_uri = shadow; /* NULL: --no-shadow */

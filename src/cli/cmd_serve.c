@@ -74,18 +74,6 @@ static uint64_t parse_size(const char *arg)
 	return (uint64_t)n << shift;
 }
 
-/* --canary URI=PCT: the URI, and the percent after the last '='. */
-static char *parse_canary(const char *arg, unsigned *percent)
-{
-	const char *eq = strrchr(arg, '=');
-
-	if (!eq || eq == arg)
-		cli_usage(self(), "--canary needs URI=PERCENT, such as "
-			  "models:/churn@staging=10");
-	*percent = parse_number(eq + 1, "the canary's percent", 0, 100);
-	return xstrndup(arg, (size_t)(eq - arg));
-}
-
 static void print_news(void *payload, const char *line)
 {
 	(void)payload;
@@ -144,7 +132,7 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 			break;
 		case 'c':
 			free(canary);
-			canary = parse_canary(optarg, &o.canary_percent);
+			canary = cli_parse_canary(self(), optarg, &o.canary_percent);
 			break;
 		case 's':
 			o.shadow_uri = optarg;

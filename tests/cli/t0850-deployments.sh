@@ -67,6 +67,26 @@ test_expect_success 'a new deployment needs --model; bad input changes nothing' 
 	test $(events) -eq $n
 '
 
+test_expect_success 'serve and deployments set take the same percents' '
+	cd p && n=$(events) &&
+	test_must_fail 129 cairn serve --canary models:/iris@staging=10% &&
+	test_stderr_contains "which model?" &&
+	test_must_fail 129 cairn serve --canary models:/iris@staging=10 &&
+	test_stderr_contains "which model?" &&
+	for bad in 10.5 101 -1 " 5" 5%% x ""; do
+		test_must_fail 129 cairn serve models:/iris/1 \
+			--canary "models:/iris@staging=$bad" &&
+		test_stderr_contains "with a whole percent from 0 to 100" &&
+		grep "^error:" "$TRASH/.err" >a &&
+		test_must_fail 129 cairn deployments set web \
+			--canary "models:/iris@staging=$bad" &&
+		grep "^error:" "$TRASH/.err" >b && cmp a b &&
+		test_must_fail 129 cairn deployments set web --canary-percent "$bad" &&
+		test_stderr_contains "takes a whole percent from 0 to 100" || exit 1
+	done &&
+	test $(events) -eq $n
+'
+
 test_expect_success 'traffic changes count generations; setting what is set does nothing' '
 	cd p &&
 	cairn deployments set web --canary models:/iris/2=10 --reason "try v2" >out &&
