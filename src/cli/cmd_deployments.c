@@ -16,7 +16,9 @@
  * last start, swap or rollback of each role (details "role": primary,
  * canary or shadow; primary when absent) names its version, a stop
  * clears them all. set starts from the current settings and changes only
- * what is given; a new deployment needs --model. The repository is the
+ * what is given; a new deployment needs --model. The library takes URIs
+ * that do not resolve yet; set warns about each one on stderr, as its
+ * servers keep serving what they serve until it resolves. The repository is the
  * tracking one (CAIRN_TRACKING_URI, MLFLOW_TRACKING_URI, else the
  * project), so the same commands work against a cairn server.
  */
@@ -361,6 +363,27 @@ done:
 
 /* ----------------------------------------------------------------- set */
 
+/*
+ * The library takes a URI that does not resolve yet (a deployment may be
+ * set up before its model is registered), but whoever sets it should
+ * know that its servers will not follow it until it does.
+ */
+static void warn_unresolved(cairn_repo *repo, const char *uri)
+{
+	cairn_model_version *v;
+
+	if (!uri)
+		return;
+	if (cairn_model_resolve(&v, repo, uri) < 0) {
+		fprintf(stderr, "warning: %s does not resolve (%s); servers of this "
+			"deployment keep serving what they serve until it does\n",
+			uri, cairn_error_last()->message);
+		cairn_error_reset();
+		return;
+	}
+	cairn_model_version_free(v);
+}
+
 static int deployments_set(int argc, char **argv, cairn_repo *repo)
 {
 	static const struct option opts[] = {
@@ -465,6 +488,9 @@ static int deployments_set(int argc, char **argv, cairn_repo *repo)
 		printf("deployment %s %s (generation %llu)\n", after->name,
 		       created ? "created" : "updated",
 		       (unsigned long long)after->generation);
+	warn_unresolved(repo, after->model_uri);
+	warn_unresolved(repo, after->canary_uri);
+	warn_unresolved(repo, after->shadow_uri);
 done:
 	free(canary);
 	cairn_deployment_free(cur);

@@ -101,6 +101,22 @@ test_expect_success 'traffic changes count generations; setting what is set does
 	grep "\"generation\": 3" j
 '
 
+test_expect_success 'set warns about a URI that does not resolve yet, and records it' '
+	cd p && n=$(events) &&
+	cairn deployments set later --model models:/nosuch@x \
+		--shadow models:/iris/2 >out 2>err &&
+	grep "deployment later created" out &&
+	grep "^warning: models:/nosuch@x does not resolve (.*nosuch.*); servers of this deployment keep serving what they serve until it does$" err &&
+	! grep "iris/2" err &&
+	cairn deployments set later --canary models:/iris@nope=5 >out 2>err &&
+	grep -c "^warning:" err >count && test "$(cat count)" = 2 &&
+	grep "^warning: models:/iris@nope does not resolve" err &&
+	cairn deployments set later --model models:/iris/1 --no-canary >out 2>err &&
+	test ! -s err &&
+	test $(events) -eq $((n + 3)) &&
+	cairn deployments show later >out && grep "models:/iris/1" out
+'
+
 test_expect_success 'the REST API: get, list, set' '
 	server_start p s &&
 	curl -s "$(server_uri s)/api/2.0/cairn/deployments/get?name=web" >j &&
