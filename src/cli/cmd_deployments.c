@@ -238,40 +238,80 @@ done:
 
 /* ---------------------------------------------------------------- show */
 
-/* What traffic an event says: the new split, or the role's share. */
-static void traffic_str(char *buf, size_t n, const cairn_deployment_event *e,
-			json_t *details)
-{
-	json_t *after = json_object_get(details, "after"), *t;
-	const char *role;
-
-	if (json_is_object(after)) {
-		json_int_t pct = json_integer_value(json_object_get(after,
-								    "canary_percent"));
-		int shadow = json_is_string(json_object_get(after, "shadow_uri"));
-
-		if (json_is_string(json_object_get(after, "canary_uri")))
-			snprintf(buf, n, "%lld%%/%lld%%%s", 100 - (long long)pct,
-				 (long long)pct, shadow ? " +shadow" : "");
-		else
-			snprintf(buf, n, "100%%%s", shadow ? " +shadow" : "");
-		return;
-	}
-	role = json_string_value(json_object_get(details, "role"));
-	t = json_object_get(details, "traffic");
-	if (json_is_number(t))
-		snprintf(buf, n, "%s %g%%", role ? role : "primary",
-			 json_number_value(t));
-	else if (!strcmp(e->action, "deployment.stop"))
-		snprintf(buf, n, "0%%");
-	else
-		snprintf(buf, n, "%s", role ? role : "-");
-}
-
+/*
+ * The traffic in effect after each event of a timeline, replayed: the
+ * split of the settings (a settings change reaches a running server
+ * within a poll) corrected by what a server reports ("traffic" in a
+ * start or swap), and whether a server is running at all.
+ */
 struct timeline {
 	json_t *list; /* --json */
 	int header;
+	int share[NROLES]; /* percent of requests each role answers */
+	int canary, shadow; /* the settings have one */
 };
+
+static void settings_share(struct timeline *t, json_t *after)
+{
+	json_int_t pct = json_integer_value(json_object_get(after,
+							    "canary_percent"));
+
+	t->canary = json_is_string(json_object_get(after, "canary_uri"));
+	t->shadow = json_is_string(json_object_get(after, "shadow_uri"));
+	t->share[CANARY] = t->canary ? (int)pct : 0;
+	t->share[PRIMARY] = 100 - t->share[CANARY];
+}
+
+/*
+ * TRAFFIC after e: the whole split after a settings change ("primary
+ * 90% canary 10% +shadow"); the share of the role a server's start,
+ * swap or rollback concerns ("canary 10%"; a shadow answers none, it
+ * mirrors); "not loaded" after a load failure (the version named got
+ * none); "stopped" after a stop.
+ */
+static void traffic_str(char *buf, size_t n, struct timeline *t,
+			const cairn_deployment_event *e, json_t *details)
+{
+	json_t *after = json_object_get(details, "after"), *traffic;
+	enum role r;
+
+	if (json_is_object(after)) {
+		settings_share(t, after);
+		if (t->canary)
+			snprintf(buf, n, "primary %d%% canary %d%%%s",
+				 t->share[PRIMARY], t->share[CANARY],
+				 t->shadow ? " +shadow" : "");
+		else
+			snprintf(buf, n, "primary 100%%%s", t->shadow ? " +shadow" : "");
+		return;
+	}
+	if (!strcmp(e->action, "deployment.stop")) {
+		snprintf(buf, n, "stopped");
+		return;
+	}
+	if (!strcmp(e->action, "deployment.load-failed")) {
+		snprintf(buf, n, "not loaded");
+		return;
+	}
+	if (strcmp(e->action, "deployment.start") &&
+	    strcmp(e->action, "deployment.swap") &&
+	    strcmp(e->action, "deployment.rollback")) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	r = role_of(details);
+	if (r == SHADOW) {
+		snprintf(buf, n, "shadow mirror");
+		return;
+	}
+	traffic = json_object_get(details, "traffic");
+	if (json_is_integer(traffic) && json_integer_value(traffic) >= 0 &&
+	    json_integer_value(traffic) <= 100) {
+		t->share[r] = (int)json_integer_value(traffic);
+		t->share[r == PRIMARY ? CANARY : PRIMARY] = 100 - t->share[r];
+	}
+	snprintf(buf, n, "%s %d%%", role_names[r], t->share[r]);
+}
 
 static int print_event(const cairn_deployment_event *e, void *payload)
 {
@@ -289,12 +329,12 @@ static int print_event(const cairn_deployment_event *e, void *payload)
 		return 0;
 	}
 	if (!t->header++)
-		printf("\n%-16s %-24s %-14s %-16s %-12s %s\n", "TIME (UTC)", "EVENT",
+		printf("\n%-16s %-24s %-14s %-32s %-12s %s\n", "TIME (UTC)", "EVENT",
 		       "VERSION", "TRAFFIC", "ACTOR", "REASON");
 	details = details_of(e);
-	traffic_str(traffic, sizeof(traffic), e, details);
+	traffic_str(traffic, sizeof(traffic), t, e, details);
 	json_decref(details);
-	printf("%-16s %-24s %-14s %-16s %-12s %s\n",
+	printf("%-16s %-24s %-14s %-32s %-12s %s\n",
 	       cli_time(when, sizeof(when), e->time_ms), e->action,
 	       version_str(version, sizeof(version), e->model, e->version), traffic,
 	       e->actor ? e->actor : "-", e->reason ? e->reason : "");
@@ -307,7 +347,7 @@ static int deployments_show(int argc, char **argv, cairn_repo *repo)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct timeline t = { NULL, 0 };
+	struct timeline t = { NULL, 0, { 100, 0, 0 }, 0, 0 };
 	struct serving s;
 	cairn_deployment *d;
 	char when[32], a[160];

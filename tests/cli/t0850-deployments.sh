@@ -171,14 +171,14 @@ test_expect_success 'show: what served when, with how much traffic, and why' '
 	cat out &&
 	grep "^model:   models:/iris@production  serving iris/1" out &&
 	grep "^canary:  models:/iris/2  25%  serving iris/2" out &&
-	grep "deployment.create .* 100% .* go live" out &&
-	grep "deployment.traffic .* 90%/10% .* try v2" out &&
-	grep "deployment.traffic .* 75%/25% +shadow" out &&
-	grep "deployment.start .* iris/1 .* primary 75%" out &&
-	grep "deployment.start .* iris/2 .* canary 25%" out &&
-	grep "deployment.swap .* iris/2 .* alias moved" out &&
-	grep "deployment.load-failed .* iris/2 .* content id mismatch" out &&
-	grep "deployment.rollback .* iris/1 .* error rate 20% over 1%" out &&
+	grep "deployment.create  *-  *primary 100%  .* go live" out &&
+	grep "deployment.traffic  *-  *primary 90% canary 10%  .* try v2" out &&
+	grep "deployment.traffic  *-  *primary 75% canary 25% +shadow  " out &&
+	grep "deployment.start  *iris/1  *primary 75%  " out &&
+	grep "deployment.start  *iris/2  *canary 25%  " out &&
+	grep "deployment.swap  *iris/2  *primary 75%  .* alias moved" out &&
+	grep "deployment.load-failed  *iris/2  *not loaded  .* content id mismatch" out &&
+	grep "deployment.rollback  *iris/1  *primary 75%  .* error rate 20% over 1%" out &&
 	cairn deployments show web --json >j &&
 	grep "\"event\": \"deployment.swap\"" j && grep "\"swap_ms\": 3.5" j &&
 	grep "\"error\": \"bad bytes\"" j &&
@@ -193,7 +193,9 @@ test_expect_success 'list: each deployment and what it serves now; stop clears i
 	cairn deployments list --json >j &&
 	grep -A3 "\"primary\": {" j | grep "\"version\": 1" &&
 	post record "{\"name\": \"web\", \"action\": \"stop\"}" >/dev/null &&
-	cairn deployments list >out && grep "^web  *models:/iris@production  *-  " out
+	cairn deployments list >out && grep "^web  *models:/iris@production  *-  " out &&
+	cairn deployments show web >out &&
+	tail -1 out | grep "deployment.stop  *-  *stopped  "
 '
 
 test_expect_success 'lineage: model version -> deployment, and back' '
