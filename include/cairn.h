@@ -1428,6 +1428,18 @@ typedef struct {
  */
 int cairn_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 			 const char *reason);
+/**
+ * Delete a deployment's settings, recorded as "deployment.delete" with the
+ * settings before and the reason; CAIRN_ENOTFOUND for an unknown one. Its
+ * events stay in the audit log: cairn_deployment_events() still returns
+ * them (ending with the delete), while _get() and _foreach() no longer
+ * know it. A running server of it keeps serving what it serves, and what
+ * it does next is no longer recorded (recording needs the deployment);
+ * setting it again re-creates it, with a generation above the deleted
+ * one's.
+ */
+int cairn_deployment_delete(cairn_repo *repo, const char *name,
+			    const char *reason);
 /** CAIRN_ENOTFOUND for an unknown deployment. */
 int cairn_deployment_get(cairn_deployment **out, cairn_repo *repo,
 			 const char *name);
@@ -1460,7 +1472,11 @@ typedef struct {
 	const char *reason;   /* or NULL */
 } cairn_deployment_event;
 
-/** A deployment's events, oldest first (name NULL: every deployment's). */
+/**
+ * A deployment's events, oldest first (name NULL: every deployment's); a
+ * deleted deployment's too. CAIRN_ENOTFOUND for a name that never had
+ * any.
+ */
 int cairn_deployment_events(cairn_repo *repo, const char *name,
 			    int (*cb)(const cairn_deployment_event *e,
 				      void *payload),

@@ -5,9 +5,12 @@
  *   list [--json]          each deployment: its URIs, canary percent, and
  *                          the versions its server serves now
  *   show NAME [--json]     its settings and its timeline: time, event,
- *                          version, traffic, actor, reason
+ *                          version, traffic, actor, reason (a deleted
+ *                          one: who deleted it, and its timeline)
  *   set NAME [--model URI] [--canary URI=PCT | --canary-percent PCT |
  *            --no-canary] [--shadow URI | --no-shadow] [--reason TEXT]
+ *   delete NAME [--reason TEXT]
+ *                          remove its settings; its events stay
  *   record NAME EVENT [--model NAME/VERSION] [--details JSON]
  *            [--reason TEXT]  what a server did, for serving layers
  *                          other than `cairn serve` (which records its own)
@@ -289,6 +292,10 @@ static void traffic_str(char *buf, size_t n, struct timeline *t,
 		snprintf(buf, n, "stopped");
 		return;
 	}
+	if (!strcmp(e->action, "deployment.delete")) {
+		snprintf(buf, n, "deleted");
+		return;
+	}
 	if (!strcmp(e->action, "deployment.load-failed")) {
 		snprintf(buf, n, "not loaded");
 		return;
@@ -341,6 +348,63 @@ static int print_event(const cairn_deployment_event *e, void *payload)
 	return 0;
 }
 
+/* The last delete of a deployment's timeline. */
+struct deleted {
+	int64_t time_ms;
+	char *actor, *reason;
+};
+
+static int find_delete(const cairn_deployment_event *e, void *payload)
+{
+	struct deleted *del = payload;
+
+	if (strcmp(e->action, "deployment.delete"))
+		return 0;
+	del->time_ms = e->time_ms;
+	free(del->actor);
+	free(del->reason);
+	del->actor = e->actor ? xstrdup(e->actor) : NULL;
+	del->reason = e->reason ? xstrdup(e->reason) : NULL;
+	return 0;
+}
+
+/* show of a deployment with no settings: the record of a deleted one. */
+static int show_deleted(cairn_repo *repo, const char *name, int json)
+{
+	struct timeline t = { NULL, 0, { 100, 0, 0 }, 0, 0 };
+	struct deleted del = { 0, NULL, NULL };
+	char when[32];
+	int err;
+
+	if ((err = cairn_deployment_events(repo, name, find_delete, &del)) < 0)
+		goto done;
+	if (json) {
+		json_t *o;
+		char *text;
+
+		t.list = json_array();
+		if ((err = cairn_deployment_events(repo, name, print_event, &t)) >= 0) {
+			o = json_pack("{s:s, s:b, s:O}", "name", name, "deleted", 1,
+				      "events", t.list);
+			text = json_dumps(o, JSON_INDENT(2));
+			printf("%s\n", text);
+			free(text);
+			json_decref(o);
+		}
+		json_decref(t.list);
+		goto done;
+	}
+	printf("deployment %s (deleted %s UTC by %s%s%s)\n", name,
+	       cli_time(when, sizeof(when), del.time_ms),
+	       del.actor ? del.actor : "-", del.reason ? ": " : "",
+	       del.reason ? del.reason : "");
+	err = cairn_deployment_events(repo, name, print_event, &t);
+done:
+	free(del.actor);
+	free(del.reason);
+	return err < 0 ? cli_lib_error() : 0;
+}
+
 static int deployments_show(int argc, char **argv, cairn_repo *repo)
 {
 	static const struct option opts[] = {
@@ -361,7 +425,11 @@ static int deployments_show(int argc, char **argv, cairn_repo *repo)
 	}
 	if (argc - optind != 1)
 		cli_usage(self(), "'deployments show' takes a deployment name");
-	if (cairn_deployment_get(&d, repo, argv[optind]) < 0)
+	if ((err = cairn_deployment_get(&d, repo, argv[optind])) == CAIRN_ENOTFOUND) {
+		cairn_error_reset();
+		return show_deleted(repo, argv[optind], json);
+	}
+	if (err < 0)
 		return cli_lib_error();
 	memset(&s, 0, sizeof(s));
 	if ((err = cairn_deployment_events(repo, d->name, replay_serving, &s)) < 0)
@@ -538,6 +606,32 @@ done:
 	return err;
 }
 
+/* -------------------------------------------------------------- delete */
+
+static int deployments_delete(int argc, char **argv, cairn_repo *repo)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL;
+	int opt;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt != 'r')
+			cli_usage(self(), NULL);
+		reason = optarg;
+	}
+	if (argc - optind != 1)
+		cli_usage(self(), "'deployments delete' takes a deployment name");
+	if (cairn_deployment_delete(repo, argv[optind], reason) < 0)
+		return cli_lib_error();
+	printf("deployment %s deleted; its record stays ('cairn deployments show "
+	       "%s')\n", argv[optind], argv[optind]);
+	return 0;
+}
+
 /* -------------------------------------------------------------- record */
 
 static int deployments_record(int argc, char **argv, cairn_repo *repo)
@@ -597,7 +691,8 @@ int cmd_deployments(int argc, char **argv, struct cli_ctx *ctx)
 	if (argc < 2)
 		cli_usage(self(), NULL);
 	if (strcmp(argv[1], "list") && strcmp(argv[1], "show") &&
-	    strcmp(argv[1], "set") && strcmp(argv[1], "record"))
+	    strcmp(argv[1], "set") && strcmp(argv[1], "delete") &&
+	    strcmp(argv[1], "record"))
 		cli_usage(self(), "unknown subcommand '%s'", argv[1]);
 	repo = cli_open_tracking(ctx);
 	if (!strcmp(argv[1], "list"))
@@ -606,6 +701,8 @@ int cmd_deployments(int argc, char **argv, struct cli_ctx *ctx)
 		ret = deployments_show(argc - 1, argv + 1, repo);
 	else if (!strcmp(argv[1], "set"))
 		ret = deployments_set(argc - 1, argv + 1, repo);
+	else if (!strcmp(argv[1], "delete"))
+		ret = deployments_delete(argc - 1, argv + 1, repo);
 	else
 		ret = deployments_record(argc - 1, argv + 1, repo);
 	cairn_repo_free(repo);

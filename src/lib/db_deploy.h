@@ -17,6 +17,8 @@
 int db_deployment_get(cairn_deployment *out, struct db *db, const char *name);
 /* Insert or replace the row named d->name, as given. */
 int db_deployment_put(struct db *db, const cairn_deployment *d);
+/* Remove the row named name (none: nothing). */
+int db_deployment_delete(struct db *db, const char *name);
 /* Every deployment, by name; cb's non-zero return stops and is returned. */
 int db_deployment_foreach(struct db *db,
 			  int (*cb)(const cairn_deployment *d, void *payload),

@@ -90,6 +90,16 @@ int db_deployment_put(struct db *db, const cairn_deployment *d)
 	return sqlite__step_done(db, st, "cannot record the deployment");
 }
 
+int db_deployment_delete(struct db *db, const char *name)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite__prepare(&st, db, "DELETE FROM deployments WHERE name = ?1") < 0)
+		return CAIRN_ERROR;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return sqlite__step_done(db, st, "cannot delete the deployment");
+}
+
 int db_deployment_foreach(struct db *db,
 			  int (*cb)(const cairn_deployment *d, void *payload),
 			  void *payload)

@@ -10,6 +10,14 @@
  * writes nothing: a server polling generation sees no change, and the
  * log no event.
  *
+ * A delete removes the row and appends "deployment.delete" with the
+ * settings before, in one transaction. The events stay: the log is what
+ * an auditor reads, so a deleted deployment's timeline is still returned
+ * by cairn_deployment_events(). Setting the name again creates it anew
+ * with the generation after the deleted one's (from the delete event), so
+ * a server still polling the old deployment sees the new settings as a
+ * change.
+ *
  * What a server did is only an audit event, "deployment.ACTION" on the
  * same object, with after {"model", "version", "details"}: the log is
  * the one record, and cairn_deployment_events() replays it. Settings
@@ -146,10 +154,36 @@ int cairn_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 	return repo->track->deployment_set(repo, d, reason);
 }
 
+static int max_generation(const cairn_audit_event *a, void *payload)
+{
+	uint64_t *g = payload;
+	json_t *before = a->before ? json_loads(a->before, 0, NULL) : NULL,
+	       *v = json_object_get(before, "generation");
+
+	if (json_is_integer(v) && json_integer_value(v) > 0 &&
+	    (uint64_t)json_integer_value(v) > *g)
+		*g = (uint64_t)json_integer_value(v);
+	json_decref(before);
+	return 0;
+}
+
+/* The highest generation a deleted deployment of this object reached. */
+static int deleted_generation(uint64_t *out, cairn_repo *repo,
+			      const char *object)
+{
+	cairn_audit_query q = CAIRN_AUDIT_QUERY_INIT;
+
+	*out = 0;
+	q.object = object;
+	q.action = "deployment.delete";
+	return cairn_audit_log(repo, &q, max_generation, out);
+}
+
 int local_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 			 const char *reason)
 {
 	cairn_deployment old, row;
+	uint64_t deleted = 0;
 	char *object;
 	int err, had;
 
@@ -169,8 +203,13 @@ int local_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 	row = *d;
 	row.updated_ms = registry__now();
 	row.created_ms = had ? old.created_ms : row.updated_ms;
-	row.generation = had ? old.generation + 1 : 1;
 	object = object_of(d->name);
+	if (!had && (err = deleted_generation(&deleted, repo, object)) < 0) {
+		db_rollback(repo->db);
+		free(object);
+		return err;
+	}
+	row.generation = had ? old.generation + 1 : deleted + 1;
 	if ((err = db_deployment_put(repo->db, &row)) < 0 ||
 	    (err = audit_record_json(repo, had ? "deployment.traffic"
 					       : "deployment.create",
@@ -182,6 +221,43 @@ int local_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 	free(object);
 	if (had)
 		db_deployment_clear(&old);
+	return err;
+}
+
+int cairn_deployment_delete(cairn_repo *repo, const char *name,
+			    const char *reason)
+{
+	int err;
+
+	if ((err = check_name(name)) < 0)
+		return err;
+	return repo->track->deployment_delete(repo, name, reason);
+}
+
+int local_deployment_delete(cairn_repo *repo, const char *name,
+			    const char *reason)
+{
+	cairn_deployment old;
+	char *object;
+	int err, had;
+
+	if ((err = cairn_repo__need_local(repo)) < 0)
+		return err;
+	if ((err = db_begin(repo->db)) < 0)
+		return err;
+	if ((had = db_deployment_get(&old, repo->db, name)) <= 0) {
+		db_rollback(repo->db);
+		return had < 0 ? had : not_found(name);
+	}
+	object = object_of(name);
+	if ((err = db_deployment_delete(repo->db, name)) < 0 ||
+	    (err = audit_record_json(repo, "deployment.delete", object,
+				     settings_json(&old), NULL, reason)) < 0)
+		db_rollback(repo->db);
+	else
+		err = db_commit(repo->db);
+	free(object);
+	db_deployment_clear(&old);
 	return err;
 }
 
@@ -321,6 +397,7 @@ done:
 struct replay {
 	int (*cb)(const cairn_deployment_event *e, void *payload);
 	void *payload;
+	size_t n; /* events replayed */
 };
 
 static int replay_event(const cairn_audit_event *a, void *payload)
@@ -338,8 +415,10 @@ static int replay_event(const cairn_audit_event *a, void *payload)
 	e.actor = a->actor;
 	e.action = a->action;
 	e.reason = a->reason;
+	r->n++;
 	if (!strcmp(a->action, "deployment.create") ||
-	    !strcmp(a->action, "deployment.traffic")) {
+	    !strcmp(a->action, "deployment.traffic") ||
+	    !strcmp(a->action, "deployment.delete")) {
 		details = json_pack("{s:o, s:o}", "before",
 				    before ? json_incref(before) : json_null(),
 				    "after", after ? json_incref(after) : json_null());
@@ -382,19 +461,26 @@ int local_deployment_events(cairn_repo *repo, const char *name,
 			    void *payload)
 {
 	cairn_audit_query q = CAIRN_AUDIT_QUERY_INIT;
-	struct replay r = { cb, payload };
+	struct replay r = { cb, payload, 0 };
 	cairn_deployment *d = NULL;
 	char *object = NULL;
-	int err;
+	int err, exists = 1;
 
 	if (name) {
-		if ((err = local_deployment_get(&d, repo, name)) < 0)
+		/* A deleted one has no row, but its events. */
+		if ((err = local_deployment_get(&d, repo, name)) == CAIRN_ENOTFOUND) {
+			cairn_error_reset();
+			exists = 0;
+		} else if (err < 0) {
 			return err;
+		}
 		cairn_deployment_free(d);
 		q.object = object = object_of(name);
 	}
 	q.action = "deployment.";
 	err = cairn_audit_log(repo, &q, replay_event, &r);
 	free(object);
+	if (!err && !exists && !r.n)
+		return not_found(name);
 	return err;
 }

@@ -121,6 +121,8 @@ struct track_backend {
 	/* 0 and *out, or CAIRN_ENOTFOUND (set) */
 	int (*deployment_get)(cairn_deployment **out, cairn_repo *repo,
 			      const char *name);
+	int (*deployment_delete)(cairn_repo *repo, const char *name,
+				 const char *reason);
 	int (*deployment_foreach)(cairn_repo *repo,
 				  int (*cb)(const cairn_deployment *d, void *payload),
 				  void *payload);

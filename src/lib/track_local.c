@@ -589,6 +589,7 @@ const struct track_backend track_local = {
 	.model_rollback = local_model_rollback,
 	.deployment_set = local_deployment_set,
 	.deployment_get = local_deployment_get,
+	.deployment_delete = local_deployment_delete,
 	.deployment_foreach = local_deployment_foreach,
 	.deployment_record = local_deployment_record,
 	.deployment_events = local_deployment_events,

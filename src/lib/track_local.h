@@ -85,6 +85,8 @@ int local_deployment_set(cairn_repo *repo, const cairn_deployment *d,
 			 const char *reason);
 int local_deployment_get(cairn_deployment **out, cairn_repo *repo,
 			 const char *name);
+int local_deployment_delete(cairn_repo *repo, const char *name,
+			    const char *reason);
 int local_deployment_foreach(cairn_repo *repo,
 			     int (*cb)(const cairn_deployment *d, void *payload),
 			     void *payload);

@@ -901,6 +901,7 @@ const struct track_backend track_rest = {
 	.model_rollback = rest_model_rollback,
 	.deployment_set = rest_deployment_set,
 	.deployment_get = rest_deployment_get,
+	.deployment_delete = rest_deployment_delete,
 	.deployment_foreach = rest_deployment_foreach,
 	.deployment_record = rest_deployment_record,
 	.deployment_events = rest_deployment_events,

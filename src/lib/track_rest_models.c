@@ -9,7 +9,7 @@
  *                    registered-models/NAME/VERSION/..., then verified here
  *   model_rollback   POST cairn/models/rollback ("expect": the holder
  *                    expected, checked by the server in the move's transaction)
- *   deployment_*     cairn/deployments/{set,get,list,record,events}
+ *   deployment_*     cairn/deployments/{set,get,delete,list,record,events}
  *
  * A download trusts nothing the server says but the content id it pinned
  * at registration (which resolve returns): the files go into a temporary
@@ -389,6 +389,17 @@ int rest_deployment_get(cairn_deployment **out, cairn_repo *repo,
 	err = deployment_of(out, res);
 	json_decref(res);
 	return err;
+}
+
+int rest_deployment_delete(cairn_repo *repo, const char *name,
+			   const char *reason)
+{
+	json_t *req = json_pack("{s:s}", "name", name);
+
+	if (reason)
+		json_object_set_new(req, "reason", json_string(reason));
+	return rest_call(NULL, conn(repo), "DELETE", "cairn/deployments/delete",
+			 with_user(repo, req));
 }
 
 int rest_deployment_foreach(cairn_repo *repo,

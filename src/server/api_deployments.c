@@ -5,6 +5,7 @@
  *   POST set      {name, model_uri, canary_uri?, canary_percent?,
  *                  shadow_uri?, reason?, user?}  -> {"deployment"}
  *   GET  get      name                           -> {"deployment"}
+ *   DELETE delete {name, reason?, user?}         -> {}
  *   GET  list                                    -> {"deployments": [...]}
  *   POST record   {name, action, model?, version?, details?, reason?,
  *                  user?}                        -> {}
@@ -17,6 +18,9 @@
  * the JSON forms are the library's (cairn_deployment_json(),
  * cairn_deployment_event_json()). The actor is "user" when given (as in
  * api_promotion.c), else the server's OS user.
+ *
+ * delete removes the settings; the events stay, so events of a deleted
+ * name still answer (404 only for a name that never had any).
  *
  * Wire rules: percents and versions are numbers or decimal strings;
  * details is a JSON object (or its text). A bad name, URI, percent,
@@ -33,6 +37,8 @@ static int api_deployments_set(cairn_repo *repo, json_t *params,
 			       struct api_result *res);
 static int api_deployments_get(cairn_repo *repo, json_t *params,
 			       struct api_result *res);
+static int api_deployments_delete(cairn_repo *repo, json_t *params,
+				  struct api_result *res);
 static int api_deployments_list(cairn_repo *repo, json_t *params,
 				struct api_result *res);
 static int api_deployments_record(cairn_repo *repo, json_t *params,
@@ -43,6 +49,7 @@ static int api_deployments_events(cairn_repo *repo, json_t *params,
 const struct api_route api_deployment_routes[] = {
 	{ "POST", "/cairn/deployments/set", api_deployments_set },
 	{ "GET", "/cairn/deployments/get", api_deployments_get },
+	{ "DELETE", "/cairn/deployments/delete", api_deployments_delete },
 	{ "GET", "/cairn/deployments/list", api_deployments_list },
 	{ "POST", "/cairn/deployments/record", api_deployments_record },
 	{ "GET", "/cairn/deployments/events", api_deployments_events },
@@ -119,6 +126,25 @@ static int api_deployments_get(cairn_repo *repo, json_t *params,
 	if (api_get_string(&name, params, "name", 1, res) < 0)
 		return -1;
 	return answer_deployment(res, repo, name);
+}
+
+static int api_deployments_delete(cairn_repo *repo, json_t *params,
+				  struct api_result *res)
+{
+	const char *name, *reason = NULL;
+	int err = -1;
+
+	if (api_get_string(&name, params, "name", 1, res) < 0 ||
+	    api_get_string(&reason, params, "reason", 0, res) < 0 ||
+	    api_actor_from(repo, params, res) < 0)
+		goto out;
+	if ((err = cairn_deployment_delete(repo, name, reason)) < 0)
+		api_fail_cairn(res, err);
+	else
+		res->body = json_object();
+out:
+	cairn_repo_set_actor(repo, NULL);
+	return err < 0 ? -1 : 0;
 }
 
 static int add_deployment(const cairn_deployment *d, void *payload)

@@ -211,6 +211,63 @@ test_expect_success 'lineage: model version -> deployment, and back' '
 	test_stderr_contains "no deployment named"
 '
 
+test_expect_success 'delete removes a deployment; its record stays' '
+	cd p && n=$(events) &&
+	test_must_fail 1 cairn deployments delete nope &&
+	test_stderr_contains "no deployment named .nope." &&
+	test_must_fail 129 cairn deployments delete &&
+	test_must_fail 129 cairn deployments delete gone extra &&
+	test $(events) -eq $n &&
+	cairn deployments set gone --model models:/iris/1 \
+		--canary models:/iris/2=10 >/dev/null &&
+	cairn deployments set gone --canary-percent 20 >/dev/null &&
+	cairn deployments delete gone --reason "retired" >out &&
+	grep "deployment gone deleted" out &&
+	test $(events) -eq $((n + 3)) &&
+	cairn deployments list >out && ! grep "^gone " out &&
+	test_must_fail 1 cairn deployments set gone --canary-percent 5 &&
+	cairn audit log --object deployment:gone >log &&
+	grep "deployment.delete" log && grep "reason: retired" log &&
+	cairn deployments show gone >out && cat out &&
+	grep "^deployment gone (deleted .* UTC by .*: retired)$" out &&
+	grep "deployment.create  *-  *primary 90% canary 10%  " out &&
+	tail -1 out | grep "deployment.delete  *-  *deleted  .* retired$" &&
+	cairn deployments show gone --json >j &&
+	grep "\"deleted\": true" j && grep "\"event\": \"deployment.delete\"" j &&
+	test_must_fail 1 cairn deployments delete gone &&
+	test_must_fail 1 cairn deployments record gone start --model iris/1 &&
+	test_stderr_contains "no deployment named" &&
+	test $(events) -eq $((n + 3))
+'
+
+test_expect_success 'a deleted deployment set again continues its generations' '
+	cd p &&
+	cairn deployments set gone --model models:/iris/1 >out &&
+	grep "deployment gone created (generation 3)" out &&
+	cairn deployments show gone >out &&
+	grep "^deployment gone (generation 3" out &&
+	grep "deployment.delete .* retired" out &&
+	cairn deployments list >out && grep "^gone " out
+'
+
+test_expect_success 'delete over the REST API, and from a client of it' '
+	curl -s -w "\n%{http_code}\n" -X DELETE -H "Content-Type: application/json" \
+		--data "{\"name\": \"gone\", \"reason\": \"rest\", \"user\": \"ann\"}" \
+		"$(server_uri s)/api/2.0/cairn/deployments/delete" >out &&
+	tail -1 out | grep 200 &&
+	curl -s -w "\n%{http_code}\n" "$(server_uri s)/api/2.0/cairn/deployments/get?name=gone" >out &&
+	tail -1 out | grep 404 &&
+	curl -s "$(server_uri s)/api/2.0/cairn/deployments/events?name=gone" >j &&
+	grep "\"event\":\"deployment.delete\",.*\"reason\":\"rest\"" j &&
+	(cd p && cairn audit log --object deployment:gone) | grep -B3 "reason: rest" | grep ann &&
+	CAIRN_TRACKING_URI=$(server_uri s) cairn deployments delete api --reason remote >out &&
+	grep "deployment api deleted" out &&
+	CAIRN_TRACKING_URI=$(server_uri s) cairn deployments show api >out &&
+	grep "^deployment api (deleted .*: remote)" out &&
+	test_must_fail 1 env CAIRN_TRACKING_URI=$(server_uri s) "$CAIRN" deployments delete api &&
+	test_stderr_contains "no deployment named"
+'
+
 test_expect_success 'the audit log is intact' '
 	cd p && cairn audit verify
 '
