@@ -318,6 +318,10 @@ for sig in INT:2 TERM:15; do
 		env --default-signal=INT true 2>/dev/null || exit 0
 		cd p || exit 1
 		num='"$num"'
+		# The job opens out and err itself, maybe only after the
+		# waits below first look: what an earlier case left there
+		# must not pass for this run having started.
+		rm -f out err
 		env --default-signal=INT "$CAIRN" run --name sig'"$sig"' -- \
 			sh -c "echo started; exec sleep 30" >out 2>err &
 		pid=$!
