@@ -273,9 +273,19 @@ test_expect_success 'SIGTERM: stops accepting, lets an upload in flight finish, 
 	start_server "$TRASH/p"
 	make_random slow.bin 3000000
 	a=$(url "$A/0/$RUN/artifacts/slow.bin")
-	(curl -s --limit-rate 2M -T slow.bin "$a" >upload.out; echo $? >upload.rc) &
+	# In flight means the server has read the request: it answered
+	# "100 Continue", which curl waits for before sending the body. A
+	# fixed sleep let a slow start of curl meet an already closed port.
+	(curl -sv --limit-rate 2M -H "Expect: 100-continue" \
+		--expect100-timeout 60 -T slow.bin "$a" >upload.out 2>upload.err
+	 echo $? >upload.rc) &
 	up=$!
-	sleep 0.5
+	n=0
+	while ! grep -q "^< HTTP/1.1 100" upload.err 2>/dev/null; do
+		n=$((n + 1))
+		test $n -lt 3000 || { cat upload.err; exit 1; }
+		sleep 0.01
+	done
 	kill -TERM $pid
 	wait $up
 	test "$(cat upload.rc)" = 0
