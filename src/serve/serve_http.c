@@ -28,13 +28,11 @@
  * between the first call and completion, for a graceful stop.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -42,6 +40,7 @@
 #include "serve/decode.h"
 #include "serve/runtime.h"
 #include "util/alloc.h"
+#include "util/net.h"
 #include "util/banned.h"
 
 #define MAX_CONNECTIONS 4096
@@ -204,57 +203,6 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 	vfprintf(stderr, fmt, ap);
 }
 
-static int listen_on(int *fd_out, unsigned *port_out, const char *host,
-		     unsigned port)
-{
-	struct addrinfo hints, *list, *a;
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int fd = -1, rc, saved = 0, one = 1;
-	char service[16];
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(service, sizeof(service), "%u", port);
-	if ((rc = getaddrinfo(host, service, &hints, &list)) != 0)
-		return cairn_error_setc(CAIRN_EINVALID, CAIRN_ERRCLASS_OS,
-					"cannot resolve '%s': %s", host,
-					gai_strerror(rc));
-	for (a = list; a; a = a->ai_next) {
-		fd = socket(a->ai_family,
-			    a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			    a->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (!bind(fd, a->ai_addr, a->ai_addrlen) && !listen(fd, 4096))
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(list);
-	if (fd < 0) {
-		errno = saved;
-		return cairn_error_set_os("cannot listen on %s:%u", host, port);
-	}
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
-		rc = cairn_error_set_os("cannot listen on %s:%u", host, port);
-		close(fd);
-		return rc;
-	}
-	if (ss.ss_family == AF_INET6)
-		*port_out = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	else
-		*port_out = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	*fd_out = fd;
-	return 0;
-}
-
 int serve_http_start(struct serve_http **out, struct serve_runtime *rt,
 		     const char *host, unsigned port, unsigned threads,
 		     uint64_t max_body)
@@ -268,7 +216,7 @@ int serve_http_start(struct serve_http **out, struct serve_runtime *rt,
 	h->listen_fd = -1;
 	h->max_body = max_body ? max_body : SERVE_MAX_BODY;
 	atomic_init(&h->in_flight, 0);
-	if ((err = listen_on(&fd, &h->port, host, port)) < 0) {
+	if ((err = net_listen(&fd, &h->port, host, port)) < 0) {
 		free(h);
 		return err;
 	}
