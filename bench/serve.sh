@@ -62,6 +62,7 @@ logf=$outdir/serve-$stamp.log
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+. "$here/lib-build.sh"
 
 work=${BENCH_DIR:-}
 made_work=0
@@ -100,28 +101,8 @@ rss_mb() { awk '$1 == "VmRSS:" { printf "%.1f", $2 * 1024 / 1e6 }' "/proc/$1/sta
 # ------------------------------------------------------------------ build
 
 build_all() {
-	local b
-	if [ -f "$target" ] && [ -x "$target" ]; then
-		cairn=$target
-		b=$(dirname "$target")
-	else
-		b=$target
-		if [ ! -x "$b/cairn" ]; then
-			log "configuring and building $b (Release)"
-			if ! cmake -S "$root" -B "$b" -DCMAKE_BUILD_TYPE=Release >>"$logf" 2>&1 ||
-				! cmake --build "$b" -j2 --target cairn-cli >>"$logf" 2>&1; then
-				die "the build failed (see $logf)"
-			fi
-		fi
-		cairn=$b/cairn
-	fi
-	[ -x "$cairn" ] || die "no cairn binary at '$cairn'"
-	sb=$b/serve-stats-bench
-	if [ ! -x "$sb" ]; then
-		[ -f "$b/CMakeCache.txt" ] || die "no serve-stats-bench beside '$cairn', and no build directory to make it in"
-		cmake --build "$b" -j2 --target serve-stats-bench >>"$logf" 2>&1 ||
-			die "building serve-stats-bench failed (see $logf)"
-	fi
+	bench_build "$target" serve-stats-bench
+	sb=$bench_dir/serve-stats-bench
 }
 
 need_tools() {

@@ -53,6 +53,7 @@ logf=$outdir/server-$stamp.log
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+. "$here/lib-build.sh"
 
 work=${BENCH_DIR:-}
 made_work=0
@@ -98,28 +99,12 @@ reset_peak() { echo 5 >"/proc/$spid/clear_refs" 2>/dev/null; }
 # ------------------------------------------------------------------ build
 
 build_all() {
-	local b
-	if [ -f "$target" ] && [ -x "$target" ]; then
-		cairn=$target
-		b=$(dirname "$target")
+	if [ -z "${BENCH_SEARCH_STORE:-}" ]; then
+		bench_build "$target" tracking-bench
 	else
-		b=$target
-		if [ ! -x "$b/cairn" ]; then
-			log "configuring and building $b (Release)"
-			if ! cmake -S "$root" -B "$b" -DCMAKE_BUILD_TYPE=Release >>"$logf" 2>&1 ||
-				! cmake --build "$b" -j2 --target cairn-cli >>"$logf" 2>&1; then
-				die "the build failed (see $logf)"
-			fi
-		fi
-		cairn=$b/cairn
+		bench_build "$target"
 	fi
-	[ -x "$cairn" ] || die "no cairn binary at '$cairn'"
-	tb=$b/tracking-bench
-	if [ -z "${BENCH_SEARCH_STORE:-}" ] && [ ! -x "$tb" ]; then
-		[ -f "$b/CMakeCache.txt" ] || die "no tracking-bench beside '$cairn', and no build directory to make it in"
-		cmake --build "$b" -j2 --target tracking-bench >>"$logf" 2>&1 ||
-			die "building tracking-bench failed (see $logf)"
-	fi
+	tb=$bench_dir/tracking-bench
 }
 
 need_tools() {
