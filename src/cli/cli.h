@@ -65,6 +65,12 @@ const char *cli_time(char *buf, size_t n, int64_t ms);
 /* The first 12 hex digits of an id, "sha256:" prefixed. */
 const char *cli_short_id(char *buf, size_t n, const cairn_oid *oid);
 /*
+ * A whole number from min to max given to option what ("--port"); else
+ * cmd's usage and exit(129) (parse_number.c).
+ */
+unsigned cli_parse_number(const struct cmd *cmd, const char *arg,
+			  const char *what, unsigned min, unsigned max);
+/*
  * A traffic percent, "0" to "100" with or without a trailing '%' (whole
  * numbers only), given to option; else cmd's usage and exit(129)
  * (percent.c).

@@ -33,19 +33,6 @@ static const struct cmd *self(void)
 	return cmd_lookup("serve");
 }
 
-static unsigned parse_number(const char *arg, const char *what, unsigned min,
-			     unsigned max)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || n < min || n > max)
-		cli_usage(self(), "%s must be a number from %u to %u", what, min, max);
-	return (unsigned)n;
-}
-
 /*
  * --max-body SIZE: bytes, or a number with K, M or G (KiB, MiB, GiB; a
  * trailing "B" or "iB" is fine), from 1K to 64G.
@@ -122,13 +109,15 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 			host = optarg;
 			break;
 		case 'p':
-			port = parse_number(optarg, "--port", 0, 65535);
+			port = cli_parse_number(self(), optarg,
+					"--port", 0, 65535);
 			break;
 		case 'n':
 			o.name = optarg;
 			break;
 		case 'k':
-			o.keep = parse_number(optarg, "--keep", 1, 64);
+			o.keep = cli_parse_number(self(), optarg,
+					"--keep", 1, 64);
 			break;
 		case 'c':
 			free(canary);
@@ -159,14 +148,16 @@ int cmd_serve(int argc, char **argv, struct cli_ctx *ctx)
 			o.flavor.python = optarg;
 			break;
 		case 't':
-			o.flavor.timeout_ms = (int)parse_number(optarg, "--timeout",
-								1, 3600000);
+			o.flavor.timeout_ms = (int)cli_parse_number(
+				self(), optarg, "--timeout", 1, 3600000);
 			break;
 		case 'P':
-			o.poll_ms = parse_number(optarg, "--poll-ms", 10, 60000);
+			o.poll_ms = cli_parse_number(self(), optarg,
+					"--poll-ms", 10, 60000);
 			break;
 		case 'T':
-			threads = parse_number(optarg, "--threads", 1, 256);
+			threads = cli_parse_number(self(), optarg,
+					"--threads", 1, 256);
 			break;
 		case 'B':
 			max_body = parse_size(optarg);

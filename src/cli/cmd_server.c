@@ -9,7 +9,6 @@
  * connections and waits for the requests already received to be
  * answered, a second one stops at once. Exit status 0 either way.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,19 +24,6 @@
 static const struct cmd *self(void)
 {
 	return cmd_lookup("server");
-}
-
-static unsigned parse_number(const char *arg, const char *what, unsigned min,
-			     unsigned max)
-{
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || n < min || n > max)
-		cli_usage(self(), "%s must be a number from %u to %u", what, min, max);
-	return (unsigned)n;
 }
 
 int cmd_server(int argc, char **argv, struct cli_ctx *ctx)
@@ -63,13 +49,15 @@ int cmd_server(int argc, char **argv, struct cli_ctx *ctx)
 			o.host = optarg;
 			break;
 		case 'p':
-			o.port = parse_number(optarg, "--port", 0, 65535);
+			o.port = cli_parse_number(self(), optarg,
+					"--port", 0, 65535);
 			break;
 		case 's':
 			store = optarg;
 			break;
 		case 'w':
-			o.workers = parse_number(optarg, "--workers", 1, 256);
+			o.workers = cli_parse_number(self(), optarg,
+					"--workers", 1, 256);
 			break;
 		default:
 			cli_usage(self(), NULL);
