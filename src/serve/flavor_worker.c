@@ -259,7 +259,6 @@ static int spawn_worker(struct worker *w, int child_fd)
 			       w->conf, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t mask;
 	int rc;
 
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
@@ -274,19 +273,7 @@ static int spawn_worker(struct worker *w, int child_fd)
 	if (!rc)
 		rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	if (!rc)
-		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-					      POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF);
-	if (!rc)
-		rc = posix_spawnattr_setpgroup(&attr, 0);
-	if (!rc) {
-		sigemptyset(&mask);
-		rc = posix_spawnattr_setsigmask(&attr, &mask);
-	}
-	if (!rc) {
-		sigfillset(&mask);
-		rc = posix_spawnattr_setsigdefault(&attr, &mask);
-	}
+		rc = spawn_attr_own_group(&attr);
 	if (!rc)
 		rc = posix_spawnp(&w->pid, w->python, &fa, &attr,
 				  (char *const *)argv, environ);

@@ -183,6 +183,27 @@ static int drain(struct buf *out, int fd, size_t max_output,
 	}
 }
 
+int spawn_attr_own_group(posix_spawnattr_t *attr)
+{
+	sigset_t mask;
+	int rc;
+
+	rc = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP |
+				      POSIX_SPAWN_SETSIGMASK |
+				      POSIX_SPAWN_SETSIGDEF);
+	if (!rc)
+		rc = posix_spawnattr_setpgroup(attr, 0);
+	if (!rc) {
+		sigemptyset(&mask);
+		rc = posix_spawnattr_setsigmask(attr, &mask);
+	}
+	if (!rc) {
+		sigfillset(&mask);
+		rc = posix_spawnattr_setsigdefault(attr, &mask);
+	}
+	return rc;
+}
+
 static int spawn_failed(int code, const char *program)
 {
 	if (code == ENOENT || code == ENOTDIR)
@@ -201,7 +222,6 @@ int spawn_capture(struct buf *out, int *exit_status, const char *const *argv,
 	int pipefd[2] = { -1, -1 }, dirfd = -1, pidfd = -1;
 	int err = 0, rc, status = -1, timed_out = 0;
 	struct deadline d;
-	sigset_t mask;
 	pid_t pid;
 
 	if (exit_status)
@@ -249,19 +269,7 @@ int spawn_capture(struct buf *out, int *exit_status, const char *const *argv,
 	if (!rc && !(rc = posix_spawnattr_init(&attr)))
 		attr_ready = 1;
 	if (!rc)
-		rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-					      POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF);
-	if (!rc)
-		rc = posix_spawnattr_setpgroup(&attr, 0);
-	if (!rc) {
-		sigemptyset(&mask);
-		rc = posix_spawnattr_setsigmask(&attr, &mask);
-	}
-	if (!rc) {
-		sigfillset(&mask);
-		rc = posix_spawnattr_setsigdefault(&attr, &mask);
-	}
+		rc = spawn_attr_own_group(&attr);
 	if (rc) {
 		err = spawn_failed(rc, argv[0]);
 		goto done;

@@ -15,6 +15,7 @@
 #ifndef CAIRN_UTIL_SPAWN_H
 #define CAIRN_UTIL_SPAWN_H
 
+#include <spawn.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -36,6 +37,13 @@
  */
 int spawn_capture(struct buf *out, int *exit_status, const char *const *argv,
 		  const char *cwd, size_t max_output, int timeout_ms);
+
+/*
+ * Make attr start the child as the leader of a new process group, with no
+ * signal blocked and every signal at its default disposition, whatever
+ * the caller blocks or ignores. 0, or the error number of posix_spawn*.
+ */
+int spawn_attr_own_group(posix_spawnattr_t *attr);
 
 /*
  * A pidfd for pid (close-on-exec), or -1 where the kernel or headers have
